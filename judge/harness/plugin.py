@@ -1,0 +1,248 @@
+"""pytest plugin that runs inside the sandbox.
+
+Fixtures for hidden and public tests:
+
+- ``seed``: the run's seed (int).
+- ``rng``: ``numpy.random.Generator`` seeded from (seed, test id): every test
+  gets its own stream, independent of test order and selection.
+- ``check(name, value, rtol=1e-5, atol=1e-8, exact=False)``: record a value the
+  judge compares (outside the sandbox) with the reference run's value.
+- ``solution``: the submitted module, imported once.
+- ``torch_seed``: seeds torch's global generator from ``seed`` (only if used).
+
+Marker ``@pytest.mark.weight(n)``: the points a test is worth (default 1).
+
+Output (in ``--judge-out``), written as the run goes so a killed run keeps
+what finished: ``collected.json``, ``outcomes.jsonl`` (one line a test),
+``records/<n>.npz`` (one file a test, never pickled), ``session.json``.
+"""
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import os
+import sys
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+from . import records as rec
+
+HARNESS_VERSION = "1"
+MESSAGE_CAP = 600
+DETAILS_CAP = 6000
+
+# Taken before any submitted code runs, so a submission that replaces them
+# does not change how the harness writes its files.
+_open = builtins.open
+_savez = np.savez
+_dumps = json.dumps
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("mljudge")
+    group.addoption("--judge-out", default=None, help="folder for outcomes and records")
+    group.addoption("--judge-seed", type=int, default=0, help="the run's seed")
+    group.addoption("--judge-submission", default=None, help="folder holding the submission")
+    group.addoption("--judge-module", default="solution", help="module the solution fixture imports")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "weight(n): points the test is worth (default 1)")
+    if not hasattr(config, "_mljudge"):
+        config._mljudge = JudgeRun(config)
+        config.pluginmanager.register(config._mljudge, "mljudge-run")
+
+
+def _short(text: str, cap: int) -> str:
+    text = text or ""
+    return text if len(text) <= cap else text[: cap - 15] + " …[truncated]"
+
+
+class JudgeRun:
+    """Collects outcomes and checks, writes them to the output folder."""
+
+    def __init__(self, config):
+        self.config = config
+        self.seed = int(config.getoption("--judge-seed"))
+        self.out = config.getoption("--judge-out")
+        self.submission = config.getoption("--judge-submission")
+        self.module_name = config.getoption("--judge-module")
+        self.module = None
+        self.import_error: str | None = None
+        self.import_seconds: float | None = None
+        self.checks: dict[str, list] = {}
+        self.reports: dict[str, dict] = {}
+        self.index = 0
+        if self.out:
+            os.makedirs(os.path.join(self.out, "records"), exist_ok=True)
+
+    # ---- writing -------------------------------------------------------
+    def _write(self, name: str, text: str, mode: str = "w") -> None:
+        if not self.out:
+            return
+        with _open(os.path.join(self.out, name), mode, encoding="utf-8") as fh:
+            fh.write(text)
+
+    def pytest_collection_finish(self, session):
+        items = []
+        for item in session.items:
+            marker = item.get_closest_marker("weight")
+            weight = marker.args[0] if marker and marker.args else 1
+            items.append({"id": item.nodeid, "weight": weight})
+        self._write("collected.json", _dumps(items))
+
+    # ---- per-test outcome ---------------------------------------------
+    def pytest_runtest_logreport(self, report):
+        state = self.reports.setdefault(report.nodeid, {"outcome": "passed", "duration": 0.0})
+        state["duration"] += float(getattr(report, "duration", 0.0) or 0.0)
+        if report.passed:
+            return
+        text = getattr(report, "longreprtext", "") or ""
+        if report.skipped:
+            if state["outcome"] == "passed":
+                state["outcome"] = "skipped"
+                state["message"] = _short(_skip_reason(report), MESSAGE_CAP)
+            return
+        if state["outcome"] not in ("passed", "skipped"):
+            return  # keep the first failure
+        if "Failed: Timeout" in text or "Timeout >" in text:
+            state["outcome"] = "timeout"
+        elif report.when == "call":
+            state["outcome"] = "failed"
+        else:
+            state["outcome"] = "error"
+        state["message"] = _short(_crash_message(report, text), MESSAGE_CAP)
+        state["details"] = _short(text, DETAILS_CAP)
+        if "MemoryError" in text:
+            state["memory_error"] = True
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        state = self.reports.pop(nodeid, {"outcome": "error", "duration": 0.0})
+        checks = self.checks.pop(nodeid, [])
+        line = {"id": nodeid, **state, "checks": [], "records": None}
+        if checks:
+            arrays = {}
+            for i, (meta, arr) in enumerate(checks):
+                key = f"r{i}"
+                arrays[key] = arr
+                line["checks"].append({**meta, "key": key})
+            rel = f"records/{self.index:05d}.npz"
+            if self.out:
+                _savez(os.path.join(self.out, rel), **arrays)
+            line["records"] = rel
+        self.index += 1
+        self._write("outcomes.jsonl", _dumps(line) + "\n", mode="a")
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        info = {
+            "harness": HARNESS_VERSION,
+            "exitstatus": int(exitstatus),
+            "import_error": self.import_error,
+            "import_seconds": self.import_seconds,
+            "python": sys.version.split()[0],
+            "numpy": np.__version__,
+        }
+        for lib in ("torch", "tensorflow"):
+            mod = sys.modules.get(lib)
+            if mod is not None:
+                info[lib] = getattr(mod, "__version__", "?")
+        self._write("session.json", _dumps(info))
+
+    # ---- solution import ----------------------------------------------
+    def import_solution(self):
+        if self.module is not None:
+            return self.module
+        if self.import_error is not None:
+            raise ImportError(self.import_error)
+        if self.submission and self.submission not in sys.path:
+            sys.path.insert(0, self.submission)
+        start = time.monotonic()
+        try:
+            self.module = importlib.import_module(self.module_name)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit too: a submission may not end the run
+            if type(exc).__module__.startswith(("_pytest", "pytest")):
+                self.import_error = f"importing {self.module_name} timed out or was stopped: {exc}"
+                raise
+            self.import_error = f"{type(exc).__name__} while importing {self.module_name}: {exc}"
+            raise ImportError(self.import_error) from None
+        finally:
+            self.import_seconds = round(time.monotonic() - start, 3)
+        return self.module
+
+    def record(self, nodeid: str, name: str, value, rtol, atol, exact):
+        if not isinstance(name, str) or not name:
+            raise rec.RecordError("check name must be a non-empty string")
+        rtol, atol = (0.0, 0.0) if exact else (rec.finite_float(rtol), rec.finite_float(atol))
+        bucket = self.checks.setdefault(nodeid, [])
+        taken = {meta["name"] for meta, _ in bucket}
+        for path, leaf in rec.flatten(name, value):
+            if path in taken:
+                raise rec.RecordError(f"check {path!r} recorded twice in one test")
+            arr = rec.leaf_array(leaf)
+            bucket.append(({"name": path, "rtol": rtol, "atol": atol, "exact": bool(exact),
+                            **rec.describe(arr)}, arr))
+            taken.add(path)
+        return value
+
+
+def _crash_message(report, text: str) -> str:
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        return crash.message.splitlines()[0] if crash.message else ""
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "failed"
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return "skipped"
+
+
+# ---- fixtures ----------------------------------------------------------
+def _run(request) -> JudgeRun:
+    return request.config._mljudge
+
+
+@pytest.fixture(scope="session")
+def seed(request) -> int:
+    return _run(request).seed
+
+
+@pytest.fixture
+def rng(request, seed) -> np.random.Generator:
+    salt = zlib.crc32(request.node.nodeid.encode("utf-8"))
+    return np.random.default_rng([seed, salt])
+
+
+@pytest.fixture
+def torch_seed(request, seed) -> int:
+    import torch
+
+    value = (seed * 1_000_003 + zlib.crc32(request.node.nodeid.encode("utf-8"))) % (2**31)
+    torch.manual_seed(value)
+    return value
+
+
+@pytest.fixture
+def check(request):
+    run = _run(request)
+    nodeid = request.node.nodeid
+
+    def check(name, value, rtol=1e-5, atol=1e-8, exact=False):
+        """Record ``value`` under ``name``; the judge compares it with the reference."""
+        return run.record(nodeid, name, value, rtol, atol, exact)
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def solution(request):
+    return _run(request).import_solution()

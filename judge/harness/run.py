@@ -1,0 +1,55 @@
+"""Entry point inside the sandbox: ``python -m mljudge_harness.run ...``.
+
+Runs pytest on a test folder with the harness plugin and the per-test timeout.
+Everything the judge needs is written by the plugin into ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def build_args(ns) -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    own_ini = os.path.join(ns.tests, "pytest.ini")
+    ini = own_ini if os.path.exists(own_ini) else os.path.join(here, "pytest.ini")
+    args = [
+        ns.tests,
+        "-p", f"{__package__}.plugin",
+        "-c", ini,
+        "--rootdir", ns.tests,
+        "--confcutdir", ns.tests,
+        "-p", "no:cacheprovider",
+        "-q", "--no-header", "-rN", "--color=no",
+        "--judge-out", ns.out,
+        "--judge-seed", str(ns.seed),
+        "--judge-module", ns.module,
+        "--judge-submission", ns.submission,
+    ]
+    if ns.test_timeout > 0:
+        args += ["--timeout", str(ns.test_timeout), "--timeout-method", "signal"]
+    if ns.select:
+        args += ["-k", ns.select]
+    return args
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="mljudge_harness.run")
+    p.add_argument("--tests", required=True)
+    p.add_argument("--submission", required=True)
+    p.add_argument("--module", default="solution")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--test-timeout", type=float, default=0)
+    p.add_argument("--select", default=None)
+    ns = p.parse_args(argv)
+    sys.dont_write_bytecode = True
+    os.makedirs(ns.out, exist_ok=True)
+    import pytest
+
+    return int(pytest.main(build_args(ns)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
