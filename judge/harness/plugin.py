@@ -73,6 +73,7 @@ class JudgeRun:
         self.module_name = config.getoption("--judge-module")
         self.module = None
         self.import_error: str | None = None
+        self.import_timed_out = False
         self.import_seconds: float | None = None
         self.checks: dict[str, list] = {}
         self.reports: dict[str, dict] = {}
@@ -142,6 +143,7 @@ class JudgeRun:
             "harness": HARNESS_VERSION,
             "exitstatus": int(exitstatus),
             "import_error": self.import_error,
+            "import_timed_out": self.import_timed_out,
             "import_seconds": self.import_seconds,
             "python": sys.version.split()[0],
             "numpy": np.__version__,
@@ -166,8 +168,9 @@ class JudgeRun:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit too: a submission may not end the run
-            if type(exc).__module__.startswith(("_pytest", "pytest")):
+            if isinstance(exc, (pytest.fail.Exception, pytest.skip.Exception, pytest.exit.Exception)):
                 self.import_error = f"importing {self.module_name} timed out or was stopped: {exc}"
+                self.import_timed_out = "Timeout" in str(exc)
                 raise
             self.import_error = f"{type(exc).__name__} while importing {self.module_name}: {exc}"
             raise ImportError(self.import_error) from None

@@ -1,0 +1,187 @@
+"""The ``judge`` command: a thin layer over judge.service, judge.verify and friends.
+
+Exit codes (DESIGN.md): 0 judged or verified; 1 verification found a problem;
+2 usage error or bad input; 3 the judge could not judge.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+
+import click
+
+from . import problem as problems
+from . import service
+from .errors import JudgeError
+
+BACKEND = click.Choice(["docker", "local"])
+
+
+def _fail(message: str, code: int):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handled(fn):
+    """Turn judge errors into one-line messages and exit codes; never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except JudgeError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 3)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug in the judge: still one line, and the right code
+            _fail(f"internal error: {type(exc).__name__}: {exc}", 3)
+
+    return wrapper
+
+
+def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer") -> None:
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        from .report.terminal import render
+
+        render(doc, audience=audience)
+    if doc["verdict"] == "internal_error":
+        sys.exit(3)
+
+
+@click.group()
+@click.version_option(package_name="mljudge")
+def main():
+    """ML Judge: judge machine-learning coding problems in a sandbox."""
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@handled
+def list_cmd(as_json):
+    """Problems with difficulty, framework and tags."""
+    root = problems.find_root()
+    rows = [problems.load(pid, root) for pid in problems.list_ids(root)]
+    if as_json:
+        click.echo(json.dumps([{"id": p.id, "title": p.title, "difficulty": p.difficulty,
+                                "framework": p.framework, "tags": p.tags} for p in rows], indent=2))
+        return
+    for p in rows:
+        click.echo(f"{p.id:26} {p.difficulty:7} {p.framework:11} {p.title}  [{', '.join(p.tags)}]")
+
+
+@main.command()
+@click.argument("problem")
+@handled
+def show(problem):
+    """Print a problem's statement."""
+    p = problems.load(problem)
+    click.echo(p.spec_path.read_text(encoding="utf-8"))
+
+
+@main.command()
+@click.argument("problem")
+@click.argument("dest", required=False)
+@handled
+def init(problem, dest):
+    """Write the starter files and public tests for a candidate."""
+    target = service.init(problem, dest)
+    click.echo(f"wrote {target}/ — edit the starter, then: judge test {problem} {target}")
+
+
+@main.command()
+@click.argument("problem")
+@click.argument("path")
+@click.option("--backend", type=BACKEND, default="local", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@handled
+def test(problem, path, backend, as_json):
+    """Run the public tests on a submission (nothing is stored)."""
+    res = service.test_public(problem, path, backend)
+    if as_json:
+        click.echo(json.dumps(res, indent=2))
+        return
+    if res["import_error"]:
+        click.echo(f"your code failed to import: {res['import_error']}")
+    for t in res["tests"]:
+        click.echo(f"{t['outcome']:8} {t['name']}" + (f"  — {t['message']}" if t["message"] and t["outcome"] != "passed" else ""))
+        if t["outcome"] != "passed" and t["details"]:
+            click.echo("         " + t["details"][-1500:].replace("\n", "\n         "))
+    click.echo(f"{res['passed']}/{res['total']} public tests passed")
+
+
+@main.command()
+@click.argument("problem")
+@click.argument("path")
+@click.option("--backend", type=BACKEND, default=None, help="default: docker when an engine answers")
+@click.option("--seed", type=int, default=None, help="judge on this seed instead of a random variant")
+@click.option("--label", default="", help="a name for the submission (candidate, file)")
+@click.option("--json", "as_json", is_flag=True, help="print the result document")
+@handled
+def submit(problem, path, backend, seed, label, as_json):
+    """Judge a submission (a folder or a single file) on the hidden tests."""
+    doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
+    _emit_result(doc, as_json)
+
+
+@main.command()
+@click.argument("submission_id", type=int)
+@click.option("--backend", type=BACKEND, default=None, help="default: the backend it was judged with")
+@click.option("--json", "as_json", is_flag=True)
+@handled
+def rejudge(submission_id, backend, as_json):
+    """Judge a stored submission again, on its stored seed."""
+    doc = service.rejudge(submission_id, backend=backend)
+    _emit_result(doc, as_json)
+
+
+@main.command()
+@click.argument("submission_id", type=int)
+@click.option("--format", "fmt", default="terminal", show_default=True,
+              type=click.Choice(["terminal", "json"]))
+@click.option("--audience", type=click.Choice(["interviewer", "candidate"]), default="interviewer",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="write to a file")
+@handled
+def report(submission_id, fmt, audience, output):
+    """Show the latest result of a stored submission."""
+    doc = service.report(submission_id)
+    if fmt == "terminal":
+        from .report.terminal import render
+
+        render(doc, audience=audience)
+        return
+    text = json.dumps(doc, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.argument("problem_ids", nargs=-1)
+@click.option("--backend", type=BACKEND, default=None)
+@click.option("--seed", type=int, default=None, help="default: the seed of variant 0")
+@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="samples judged at once")
+@handled
+def verify(problem_ids, backend, seed, jobs):
+    """Check problem packages: reference 100 (twice, same records), starter 0, sample verdicts."""
+    from .sandbox import get_backend
+    from .verify import verify as run_verify
+
+    be = get_backend(backend)
+    click.echo(f"verifying with the {be.name} backend")
+    rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo)
+    errors = sum(f.level == "error" for f in rep.findings)
+    warnings = sum(f.level == "warning" for f in rep.findings)
+    click.echo(f"{'OK' if rep.ok else 'FAILED'}: {errors} errors, {warnings} warnings")
+    sys.exit(0 if rep.ok else 1)
+
+
+if __name__ == "__main__":
+    main()

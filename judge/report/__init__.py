@@ -1,0 +1,1 @@
+"""Reports rendered from a result document (``judge.result/1``)."""

@@ -1,0 +1,32 @@
+"""Sandbox backends: docker (default when an engine answers) and local (fallback)."""
+from __future__ import annotations
+
+import sys
+
+from ..errors import InternalError, UsageError
+from .base import Backend
+
+BACKENDS = ("docker", "local")
+
+
+def get_backend(name: str | None = None, warn=None) -> Backend:
+    """The named backend, or docker when it is usable and local otherwise (with a warning)."""
+    warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    if name not in (None, *BACKENDS):
+        raise UsageError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
+    if name in (None, "docker"):
+        try:
+            from .docker import DockerBackend
+        except ImportError as exc:  # the SDK is missing
+            reason = f"docker backend unavailable: {exc}"
+        else:
+            backend = DockerBackend()
+            reason = backend.available()
+            if reason is None:
+                return backend
+        if name == "docker":
+            raise InternalError(reason)
+        warn(f"{reason}; using the local backend, which is weaker (see docs/threat-model.md)")
+    from .local import LocalBackend
+
+    return LocalBackend()

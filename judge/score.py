@@ -1,0 +1,90 @@
+"""Score a candidate run against the reference run (DESIGN.md, Scoring).
+
+The reference decides which tests exist, their weights and every check's
+tolerance; the candidate's output only supplies outcomes and values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .compare import compare
+from .outputs import RunOutput
+
+
+@dataclass
+class TestScore:
+    name: str
+    weight: float
+    earned: float
+    outcome: str
+    duration: float = 0.0
+    message: str = ""
+    details: str = ""
+    checks: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Score:
+    tests: list[TestScore]
+    earned: float
+    total: float
+
+    @property
+    def percent(self) -> float:
+        if self.total <= 0:
+            return 0.0
+        if self.earned >= self.total:
+            return 100.0
+        return round(100.0 * self.earned / self.total, 2)
+
+
+def test_function(test_id: str) -> str:
+    return test_id.split("::")[-1].split("[")[0]
+
+
+def reference_problems(ref: RunOutput) -> list[str]:
+    """Why a reference run cannot serve as the expected answer (empty when it can)."""
+    found = list(ref.problems)
+    if ref.collected is None:
+        found.append("the reference run collected no tests")
+        return found
+    if ref.import_error:
+        found.append(f"the reference failed to import: {ref.import_error}")
+    for item in ref.collected:
+        t = ref.tests.get(item["id"])
+        if t is None:
+            found.append(f"{item['id']}: the reference run did not finish it")
+        elif t.outcome != "passed":
+            found.append(f"{item['id']}: {t.outcome} on the reference: {t.message}")
+        elif any(c["value"] is None for c in t.checks.values()):
+            found.append(f"{item['id']}: reference records are incomplete")
+    return found
+
+
+def score(ref: RunOutput, cand: RunOutput, weights: dict[str, float] | None = None) -> Score:
+    weights = weights or {}
+    tests: list[TestScore] = []
+    for item in ref.collected or []:
+        tid = item["id"]
+        weight = float(weights.get(test_function(tid), item["weight"]))
+        got = cand.tests.get(tid)
+        ts = TestScore(name=tid, weight=weight, earned=0.0, outcome=got.outcome if got else "not_run")
+        if got:
+            ts.duration, ts.message, ts.details = round(got.duration, 3), got.message, got.details
+        ref_test = ref.tests[tid]
+        all_match = True
+        for cname, rmeta in ref_test.checks.items():
+            rtol, atol = (0.0, 0.0) if rmeta["exact"] else (float(rmeta["rtol"]), float(rmeta["atol"]))
+            cval = got.checks.get(cname, {}).get("value") if got else None
+            res = compare(cname, rmeta["value"], cval, rtol, atol)
+            all_match &= res.status == "match"
+            ts.checks.append(res.to_dict())
+        if ts.outcome == "passed" and all_match:
+            ts.earned = weight
+        tests.append(ts)
+    total = sum(t.weight for t in tests)
+    earned = sum(t.earned for t in tests)
+    return Score(tests=tests, earned=earned, total=total)

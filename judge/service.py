@@ -1,0 +1,151 @@
+"""What the CLI commands do, as functions callable from Python."""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import problem as problems
+from .errors import UsageError
+from .intake import read_submission, write_files
+from .pipeline import judge, run_suite
+from .sandbox import get_backend
+from .sandbox.base import Backend
+from .store import Store
+
+
+def choose_seed(prob: problems.Problem, seed: int | None) -> tuple[int, int | None]:
+    """(seed, variant): a variant the candidate cannot choose, unless a seed is given."""
+    if seed is not None:
+        return seed, None
+    variant = secrets.randbelow(prob.variants)
+    return prob.seed_for_variant(variant), variant
+
+
+def submit(problem_id: str, path: str | Path, backend: str | Backend | None = None, seed: int | None = None,
+           label: str = "", store: Store | None = None, root: Path | None = None) -> dict:
+    prob = problems.load(problem_id, root)
+    sub = read_submission(prob, path)
+    store = store or Store()
+    sid = store.add_submission(prob.id, sub, label=label)  # stored before judging
+    be = backend if isinstance(backend, Backend) else get_backend(backend)
+    seed, variant = choose_seed(prob, seed)
+    doc = judge(prob, sub, seed, be, variant=variant)
+    doc["id"] = sid
+    doc["label"] = label
+    store.add_result(sid, doc)
+    return doc
+
+
+def rejudge(sid: int, backend: str | Backend | None = None, store: Store | None = None,
+            root: Path | None = None) -> dict:
+    """Judge a stored submission again, on the seed it was judged with."""
+    store = store or Store()
+    rec = store.submission(sid)
+    previous = store.latest_result(sid)
+    prob = problems.load(rec["problem"], root)
+    sub = store.load_submission(sid)
+    be = backend if isinstance(backend, Backend) else get_backend(backend or previous.get("backend"))
+    doc = judge(prob, sub, previous["seed"], be, variant=previous.get("variant"))
+    doc["id"] = sid
+    doc["label"] = rec["label"]
+    doc["rejudge_of"] = previous.get("created")
+    store.add_result(sid, doc)
+    return doc
+
+
+def report(sid: int, store: Store | None = None) -> dict:
+    return (store or Store()).latest_result(sid)
+
+
+def test_public(problem_id: str, path: str | Path, backend: str | Backend | None = "local",
+                root: Path | None = None) -> dict:
+    """Run the public tests on a submission; outcomes only, nothing stored."""
+    prob = problems.load(problem_id, root)
+    sub = read_submission(prob, path)
+    if sub.invalid:
+        raise UsageError("; ".join(sub.invalid))
+    be = backend if isinstance(backend, Backend) else get_backend(backend)
+    with tempfile.TemporaryDirectory(prefix="mljudge-test-") as work:
+        files = write_files(sub, Path(work) / "submission")
+        run, out = run_suite(prob, be, files, seed=0, tests_dir=prob.public_dir)
+    tests = [{"name": t.id, "outcome": t.outcome, "message": t.message, "details": t.details}
+             for t in out.tests.values()]
+    for item in out.collected or []:
+        if item["id"] not in out.tests:
+            tests.append({"name": item["id"], "outcome": "not_run", "message": "", "details": ""})
+    passed = sum(t["outcome"] == "passed" for t in tests)
+    return {"problem": prob.id, "passed": passed, "total": len(tests), "tests": tests,
+            "import_error": out.import_error, "timed_out": run.timed_out, "backend": be.name,
+            "stdout": run.stdout[-4000:], "stderr": run.stderr[-4000:]}
+
+
+CONFTEST = '''\
+"""Fixtures so the public tests run with plain `pytest` in this folder.
+
+The judge runs them (and the hidden tests) with the same fixture names.
+"""
+import importlib
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "weight(n): points the test is worth")
+
+
+@pytest.fixture(scope="session")
+def seed():
+    return 0
+
+
+@pytest.fixture
+def rng(request, seed):
+    return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
+
+
+@pytest.fixture
+def torch_seed(request, seed):
+    import torch
+
+    value = (seed * 1_000_003 + zlib.crc32(request.node.nodeid.encode())) % (2**31)
+    torch.manual_seed(value)
+    return value
+
+
+@pytest.fixture
+def check():
+    def check(name, value, rtol=1e-5, atol=1e-8, exact=False):
+        return value  # the judge compares hidden checks with the reference; here nothing to compare
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def solution():
+    return importlib.import_module("{module}")
+'''
+
+
+def init(problem_id: str, dest: str | Path | None = None, root: Path | None = None) -> Path:
+    """Write a candidate pack: statement, starter files, public tests, a conftest."""
+    prob = problems.load(problem_id, root)
+    target = Path(dest or prob.id)
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target} exists and is not empty; choose another folder")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(prob.spec_path, target / "README.md")
+    for f in sorted(prob.starter_dir.iterdir()):
+        if f.is_file():
+            shutil.copy(f, target / f.name)
+    tests = target / "tests"
+    shutil.copytree(prob.public_dir, tests, ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "conftest.py").write_text(CONFTEST.replace("{module}", prob.module))
+    return target

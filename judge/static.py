@@ -1,0 +1,114 @@
+"""Static checks: no container needed, well under a second.
+
+- syntax: every submitted file must parse (→ ``compilation_error``, file:line);
+- forbidden imports and calls listed in problem.yaml (→ ``invalid_submission``),
+  found in the AST with import aliases resolved: ``import torch.nn as nn`` then
+  ``nn.MultiheadAttention`` is ``torch.nn.MultiheadAttention``. Dynamic imports
+  with a constant name (``__import__("x")``, ``importlib.import_module("x")``)
+  count too.
+"""
+from __future__ import annotations
+
+import ast
+import warnings
+
+
+def syntax_error(texts: dict[str, str]) -> str | None:
+    for name in sorted(texts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(texts[name], name, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            where = f"{name}:{exc.lineno}" if exc.lineno else name
+            col = f":{exc.offset}" if exc.offset else ""
+            return f"{where}{col}: {exc.msg}"
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return f"{name}: cannot be compiled: {type(exc).__name__}"
+    return None
+
+
+def _matches(name: str, forbidden: str) -> bool:
+    return name == forbidden or name.startswith(forbidden + ".")
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, file: str, imports: list[str], calls: list[str]):
+        self.file, self.imports, self.calls = file, imports, calls
+        self.aliases: dict[str, str] = {}
+        self.found: list[str] = []
+
+    def _flag_import(self, module: str, node) -> None:
+        for f in self.imports:
+            if _matches(module, f):
+                self.found.append(f"{self.file}:{node.lineno}: imports {module} (forbidden: {f})")
+                return
+
+    def visit_Import(self, node):
+        for a in node.names:
+            self._flag_import(a.name, node)
+            self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+
+    def visit_ImportFrom(self, node):
+        if node.level == 0 and node.module:
+            self._flag_import(node.module, node)
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                self._flag_import(full, node)
+                self.aliases[a.asname or a.name] = full
+                self._flag_call(full, node)
+
+    def _dotted(self, node) -> str | None:
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.append(self.aliases.get(node.id, node.id))
+        return ".".join(reversed(parts))
+
+    def _flag_call(self, name: str, node) -> None:
+        for f in self.calls:
+            if name == f or name.endswith("." + f.split(".")[-1]) and _same_tail(name, f):
+                self.found.append(f"{self.file}:{node.lineno}: uses {f} (forbidden)")
+                return
+
+    def visit_Attribute(self, node):
+        name = self._dotted(node)
+        if name:
+            self._flag_call(name, node)
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in self.aliases:
+            self._flag_call(self.aliases[node.id], node)
+
+    def visit_Call(self, node):
+        func = self._dotted(node.func) if isinstance(node.func, (ast.Attribute, ast.Name)) else None
+        if func in ("__import__", "importlib.import_module", "builtins.__import__") and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self._flag_import(arg.value, node)
+        self.generic_visit(node)
+
+
+def _same_tail(name: str, forbidden: str) -> bool:
+    """``torch.nn.modules.activation.MultiheadAttention`` is ``torch.nn.MultiheadAttention``:
+    same root package, same final name."""
+    return name.split(".")[0] == forbidden.split(".")[0]
+
+
+def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) -> list[str]:
+    if not imports and not calls:
+        return []
+    found: list[str] = []
+    for name in sorted(texts):
+        try:
+            tree = ast.parse(texts[name], name)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        finder = _Finder(name, imports, calls)
+        finder.visit(tree)
+        found.extend(dict.fromkeys(finder.found))  # keep order, drop repeats
+    return found

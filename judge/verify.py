@@ -1,0 +1,190 @@
+"""``judge verify``: check a problem package part by part (cf. Kattis problemtools).
+
+Each finding is one line: an error (the problem is broken) or a warning.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import problem as problems
+from .errors import InternalError, UsageError
+from .intake import read_submission
+from .outputs import RunOutput
+from .pipeline import judge, run_suite
+from .reference import reference_output
+from .sandbox.base import Backend
+from .score import score
+from .verdict import ORDER
+
+
+@dataclass
+class Finding:
+    level: str  # ok | warning | error
+    problem: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.level.upper():7} {self.problem}: {self.text}"
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+
+def _same_records(a: RunOutput, b: RunOutput) -> list[str]:
+    diffs = []
+    for tid, ta in a.tests.items():
+        tb = b.tests.get(tid)
+        if tb is None:
+            diffs.append(f"{tid}: missing in the second run")
+            continue
+        for name, ca in ta.checks.items():
+            cb = tb.checks.get(name)
+            va, vb = ca["value"], cb["value"] if cb else None
+            if vb is None or va.shape != vb.shape or va.dtype != vb.dtype or not np.array_equal(va, vb, equal_nan=va.dtype.kind in "fc"):
+                diffs.append(f"{tid}: check {name} differs between two runs with the same seed")
+    return diffs
+
+
+def _structure(p: problems.Problem, emit) -> bool:
+    ok = True
+
+    def need(cond, text):
+        nonlocal ok
+        if not cond:
+            ok = False
+            emit("error", text)
+
+    need(p.spec_path.is_file() and p.spec_path.stat().st_size > 0, "spec.md missing or empty")
+    for folder, label in ((p.starter_dir, "starter"), (p.reference_dir, "reference")):
+        names = sorted(f.name for f in folder.glob("*.py")) if folder.is_dir() else []
+        need(sorted(p.files) == [n for n in names if n in p.files] and set(p.files) <= set(names),
+             f"{label}/ must hold {', '.join(p.files)} (has: {', '.join(names) or 'nothing'})")
+    for folder, label in ((p.public_dir, "public"), (p.hidden_dir, "hidden")):
+        need(folder.is_dir() and any(folder.glob("test_*.py")), f"{label}/ has no test_*.py files")
+    if p.submissions_dir.is_dir():
+        for vdir in sorted(d for d in p.submissions_dir.iterdir() if d.is_dir()):
+            if vdir.name not in ORDER:
+                emit("error", f"submissions/{p.id}/{vdir.name}: not a verdict name")
+                ok = False
+    else:
+        emit("warning", f"no sample submissions under submissions/{p.id}/")
+    return ok
+
+
+def samples(p: problems.Problem) -> list[tuple[str, Path]]:
+    found = []
+    if p.submissions_dir.is_dir():
+        for vdir in sorted(d for d in p.submissions_dir.iterdir() if d.is_dir() and d.name in ORDER):
+            for s in sorted(vdir.iterdir()):
+                if s.is_dir() or s.suffix == ".py":
+                    found.append((vdir.name, s))
+    return found
+
+
+def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
+                   emit_line=print, only_samples: list[str] | None = None) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def emit(level, text):
+        f = Finding(level, p.id, text)
+        findings.append(f)
+        if emit_line:
+            emit_line(f.line())
+
+    if not _structure(p, emit):
+        return findings
+    seed = p.seed_for_variant(0) if seed is None else seed
+
+    # reference: passes everything, twice, with identical records
+    try:
+        ref = reference_output(p, seed, backend)  # cached or run now
+        again = reference_output(p, seed, backend, use_cache=False)  # a second, fresh run
+    except InternalError as exc:
+        emit("error", str(exc))
+        return findings
+    diffs = _same_records(ref, again)
+    for d in diffs[:5]:
+        emit("error", f"flaky: {d}")
+    if not diffs:
+        emit("ok", f"reference passes {len(ref.collected)} hidden tests, same records in two runs (seed {seed})")
+    for item in ref.collected:
+        if not ref.tests[item["id"]].checks:
+            emit("warning", f"{item['id']} records no check: its outcome alone decides its points, "
+                            "and a submission can forge that")
+
+    # starter: 0, and every test fails
+    with tempfile.TemporaryDirectory() as work:
+        starter = Path(work) / "starter"
+        shutil.copytree(p.starter_dir, starter)
+        run, out = run_suite(p, backend, starter, seed)
+    sc = score(ref, out, p.scoring.weights)
+    passing = [t.name for t in sc.tests if t.outcome == "passed"]
+    if sc.percent != 0:
+        emit("error", f"starter scores {sc.percent:g}, expected 0")
+    elif passing:
+        emit("error", f"starter passes {len(passing)} tests (e.g. {passing[0]}); every test must fail on it")
+    else:
+        emit("ok", "starter scores 0 and fails every test")
+
+    # public tests pass on the reference
+    run, out = run_suite(p, backend, p.reference_dir, 0, tests_dir=p.public_dir)
+    bad = [t.id for t in out.tests.values() if t.outcome != "passed"]
+    if out.collected is None or bad or len(out.tests) < len(out.collected):
+        emit("error", f"public tests fail on the reference: {', '.join(bad[:3]) or 'run failed'}")
+    else:
+        emit("ok", f"public tests pass on the reference ({len(out.collected)})")
+
+    # every sample gets the verdict its folder names
+    todo = samples(p)
+    if only_samples:
+        todo = [(v, s) for v, s in todo if s.name in only_samples]
+
+    def judge_sample(item):
+        expected, path = item
+        try:
+            sub = read_submission(p, path)
+        except UsageError as exc:
+            return expected, path, None, str(exc)
+        doc = judge(p, sub, seed, backend)
+        return expected, path, doc, None
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for expected, path, doc, err in pool.map(judge_sample, todo):
+            rel = f"{expected}/{path.name}"
+            if err:
+                emit("error", f"{rel}: {err}")
+            elif doc["verdict"] != expected:
+                emit("error", f"{rel}: got {doc['verdict']} (score {doc['score']:g}), expected {expected}"
+                              f" — {str(doc.get('message'))[:200]}")
+            else:
+                emit("ok", f"{rel}: {expected} (score {doc['score']:g}, {(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
+    return findings
+
+
+def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jobs: int = 1,
+           emit_line=print, root: Path | None = None) -> Report:
+    root = root or problems.find_root()
+    ids = problem_ids or problems.list_ids(root)
+    report = Report()
+    for pid in ids:
+        try:
+            p = problems.load(pid, root)
+        except UsageError as exc:
+            f = Finding("error", pid, str(exc))
+            report.findings.append(f)
+            emit_line and emit_line(f.line())
+            continue
+        report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line))
+    return report
