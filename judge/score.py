@@ -13,6 +13,8 @@ from .outputs import RunOutput
 
 @dataclass
 class TestScore:
+    __test__ = False  # not a pytest class
+
     name: str
     weight: float
     earned: float

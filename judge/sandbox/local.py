@@ -183,10 +183,10 @@ class LocalBackend(Backend):
                 peak = max(peak, rss)
                 if elapsed > limits.wall_seconds:
                     timed_out = True
+                elif sum(p[2] for p in procs) > limits.pids:  # before memory: forks share pages
+                    too_many = True
                 elif rss > mem_cap:
                     oom = True
-                elif sum(p[2] for p in procs) > limits.pids:
-                    too_many = True
                 if timed_out or oom or too_many:
                     break
                 time.sleep(POLL_SECONDS)

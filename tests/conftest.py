@@ -1,0 +1,49 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE_ROOT = Path(__file__).resolve().parent / "fixtures" / "repo"
+
+
+@pytest.fixture(autouse=True)
+def judge_home(tmp_path, monkeypatch):
+    """Every test gets its own JUDGE_HOME (database, caches)."""
+    home = tmp_path / "judge-home"
+    monkeypatch.setenv("JUDGE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def fixture_root(monkeypatch):
+    monkeypatch.setenv("JUDGE_ROOT", str(FIXTURE_ROOT))
+    return FIXTURE_ROOT
+
+
+@pytest.fixture
+def toy(fixture_root):
+    from judge import problem
+
+    return problem.load("toy", fixture_root)
+
+
+@pytest.fixture(scope="session")
+def local_backend():
+    from judge.sandbox.local import LocalBackend
+
+    return LocalBackend()
+
+
+@pytest.fixture
+def sample(fixture_root):
+    def get(verdict, name):
+        return fixture_root / "submissions" / "toy" / verdict / name
+
+    return get
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

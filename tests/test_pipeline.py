@@ -1,0 +1,115 @@
+"""The whole pipeline on the fixture problem, local backend, real pytest runs."""
+import json
+import shutil
+
+import pytest
+
+from judge import service
+from judge.store import Store
+
+
+pytestmark = pytest.mark.usefixtures("fixture_root")
+
+
+def submit(path, local_backend, **kw):
+    return service.submit("toy", path, backend=local_backend, **kw)
+
+
+def test_reference_is_accepted_and_starter_gets_zero(fixture_root, local_backend):
+    doc = submit(fixture_root / "reference" / "toy", local_backend)
+    assert (doc["verdict"], doc["score"]) == ("accepted", 100.0)
+    assert doc["schema"] == "judge.result/1"
+    for key in ("id", "problem", "verdict", "score", "seed", "backend", "tests"):
+        assert key in doc
+    t = doc["tests"][0]
+    assert {"name", "weight", "earned", "outcome", "checks"} <= set(t)
+    doc = submit(fixture_root / "problems" / "toy" / "starter", local_backend)
+    assert (doc["verdict"], doc["score"]) == ("wrong_answer", 0.0)
+
+
+def test_patched_comparisons_and_zeros_score_zero(sample, local_backend):
+    doc = submit(sample("wrong_answer", "zeros"), local_backend)
+    assert doc["verdict"] == "wrong_answer" and doc["score"] == 0.0
+
+
+def test_forged_outcomes_earn_nothing(tmp_path, local_backend):
+    """The submission writes 'passed' lines for every test into the output folder at import."""
+    d = tmp_path / "forger"
+    d.mkdir()
+    (d / "solution.py").write_text(
+        "import json, os, sys\n"
+        "out = sys.argv[sys.argv.index('--out') + 1]\n"
+        "with open(os.path.join(out, 'outcomes.jsonl'), 'a') as fh:\n"
+        "    for t in ('test_scale', 'test_total', 'test_total_is_float'):\n"
+        "        fh.write(json.dumps({'id': 'test_hidden.py::' + t, 'outcome': 'passed', 'checks': []}) + '\\n')\n"
+        "def scale(x, a): return 0 * x\n"
+        "def total(x): return 0.0\n")
+    doc = submit(d, local_backend)
+    assert doc["score"] == 0.0
+    assert doc["verdict"] == "wrong_answer"
+    assert any("more than once" in p for p in doc["run"]["problems"])
+
+
+def test_each_verdict_from_the_samples(sample, local_backend):
+    for verdict, name in [("partial", "no-scale"), ("runtime_error", "import-crash"),
+                          ("compilation_error", "syntax"), ("invalid_submission", "imports-os"),
+                          ("memory_limit_exceeded", "hog"), ("time_limit_exceeded", "spin")]:
+        doc = submit(sample(verdict, name), local_backend)
+        assert doc["verdict"] == verdict, (name, doc["message"])
+    assert "solution.py:1" in submit(sample("compilation_error", "syntax"), local_backend)["message"]
+
+
+def test_wall_limit_gives_tle_and_keeps_finished_points(tmp_path, fixture_root, local_backend, monkeypatch):
+    d = tmp_path / "slow-total"
+    d.mkdir()
+    # scale is right; total blocks in one long C call the per-test signal cannot interrupt
+    (d / "solution.py").write_text(
+        "import numpy as np\n"
+        "def scale(x, a): return a * np.asarray(x, dtype=float)\n"
+        "def total(x):\n"
+        "    import ctypes\n"
+        "    ctypes.CDLL(None).sleep(60)\n")
+    from judge import problem
+    prob = problem.load("toy", fixture_root)
+    prob.limits.wall_seconds = 4
+    monkeypatch.setattr(problem, "load", lambda *a, **k: prob)
+    doc = submit(d, local_backend)
+    assert doc["verdict"] == "time_limit_exceeded"
+    assert doc["run"]["timed_out"] and doc["run"]["wall_seconds"] < 8
+    assert doc["score"] == 50.0  # test_scale (2 of 4 points) finished before the kill
+
+
+def test_reference_records_are_cached_per_seed(fixture_root, local_backend, judge_home):
+    submit(fixture_root / "reference" / "toy", local_backend, seed=5)
+    cached = list((judge_home / "cache" / "reference" / "toy").glob("*/*/5/session.json"))
+    assert len(cached) == 1
+    before = cached[0].stat().st_mtime_ns
+    submit(fixture_root / "reference" / "toy", local_backend, seed=5)
+    assert cached[0].stat().st_mtime_ns == before
+
+
+def test_broken_reference_is_an_internal_error(fixture_root, tmp_path, local_backend, monkeypatch):
+    root = tmp_path / "repo"
+    shutil.copytree(fixture_root, root)
+    (root / "reference" / "toy" / "solution.py").write_text("def scale(x, a): return x\ndef total(x): raise ValueError\n")
+    monkeypatch.setenv("JUDGE_ROOT", str(root))
+    doc = service.submit("toy", root / "reference" / "toy", backend=local_backend, root=root)
+    assert doc["verdict"] == "internal_error" and "reference" in doc["message"]
+
+
+def test_store_keeps_submission_and_rejudge_reuses_seed(sample, local_backend, judge_home):
+    doc = submit(sample("partial", "no-scale"), local_backend)
+    store = Store()
+    sub = store.load_submission(doc["id"])
+    assert sub.files["solution.py"] == (sample("partial", "no-scale") / "solution.py").read_bytes()
+    again = service.rejudge(doc["id"], backend=local_backend)
+    assert again["seed"] == doc["seed"] and again["score"] == doc["score"]
+    assert store.latest_result(doc["id"])["rejudge_of"] == doc["created"]
+    assert (judge_home / "judge.db").is_file()
+
+
+def test_invalid_submissions_are_stored_too(tmp_path, local_backend):
+    (tmp_path / "empty").mkdir()
+    doc = submit(tmp_path / "empty", local_backend)
+    assert doc["verdict"] == "invalid_submission" and "missing solution.py" in doc["message"]
+    assert Store().submission(doc["id"])["invalid"]
