@@ -1,0 +1,169 @@
+"""Hidden suite for tf-training-loop: every test records the values that matter."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+LOSS_TOL = dict(rtol=1e-4, atol=1e-5)
+WEIGHT_TOL = dict(rtol=1e-3, atol=1e-4)
+
+
+def _class_weight(rng, n_classes, reverse=False, high=4.5):
+    """Distinct weights in [0.5, high]; the minority classes weigh more."""
+    base = np.sort(rng.uniform(0.5, high, n_classes))
+    keys = range(n_classes - 1, -1, -1) if reverse else range(n_classes)
+    return {int(k): float(base[k]) for k in keys}
+
+
+def _logits_labels(rng, batch, n_classes):
+    logits = (2.0 * rng.standard_normal((batch, n_classes))).astype(np.float32)
+    labels = rng.integers(0, n_classes, batch)
+    labels[:n_classes] = np.arange(n_classes)  # every class present
+    return logits, labels
+
+
+def _as_float_list(values):
+    return [float(np.asarray(v)) for v in values]
+
+
+@pytest.mark.weight(2)
+def test_weighted_loss_value(solution, check, rng):
+    logits, labels = _logits_labels(rng, 24, 3)
+    cw = _class_weight(rng, 3)
+    loss = solution.weighted_loss(tf.constant(labels), tf.constant(logits), cw)
+    assert tuple(np.shape(loss)) == (), "weighted_loss must return a scalar"
+    check("loss", np.asarray(loss, dtype=np.float64), **LOSS_TOL)
+
+
+@pytest.mark.weight(1)
+def test_weighted_loss_class_weight_dict_order(solution, check, rng):
+    logits, labels = _logits_labels(rng, 20, 4)
+    cw = _class_weight(rng, 4, reverse=True)  # keys inserted 3, 2, 1, 0
+    loss = solution.weighted_loss(labels, logits, cw)
+    check("loss", np.asarray(loss, dtype=np.float64), **LOSS_TOL)
+
+
+@pytest.mark.weight(2)
+def test_class_weights_scale_gradient(solution, check, rng):
+    logits, labels = _logits_labels(rng, 16, 3)
+    cw = _class_weight(rng, 3)
+    k = int(rng.integers(0, 3))
+    cw_up = dict(cw)
+    cw_up[k] = 3.0 * cw[k]
+
+    def grad(weights):
+        z = tf.Variable(logits)
+        with tf.GradientTape() as tape:
+            loss = solution.weighted_loss(tf.constant(labels), z, weights)
+        return np.asarray(tape.gradient(loss, z), dtype=np.float64)
+
+    g, g_up = grad(cw), grad(cw_up)
+    mine = labels == k
+    # tripling one class's weight triples exactly that class's gradient rows
+    np.testing.assert_allclose(g_up[mine], 3.0 * g[mine], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(g_up[~mine], g[~mine], rtol=1e-4, atol=1e-6)
+    check("grad", g, rtol=1e-4, atol=1e-6)
+    check("grad_up", g_up, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.weight(2)
+def test_train_step(solution, check, rng, make_model, make_data, tools):
+    x, y, _ = make_data(rng, 32, 5, n_classes=3, minority=0.3)
+    model = make_model(rng, 5, 8, 3)
+    cw = _class_weight(rng, 3)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    losses = [solution.train_step(model, opt, x[:16], y[:16], cw),
+              solution.train_step(model, opt, x[16:], y[16:], cw)]
+    check("losses", _as_float_list(losses), **LOSS_TOL)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+def _fit(solution, rng, make_model, make_data, *, n_train=64, n_val=32, n_features=6,
+         n_hidden=16, n_classes=2, dropout=0.0, lr=0.1, epochs=6, batch_size=16,
+         patience=100, reverse=False, noise=0.1, shift=0.3, high=4.5):
+    x, y, direction = make_data(rng, n_train, n_features, n_classes, noise=noise)
+    xv, yv, _ = make_data(rng, n_val, n_features, n_classes,
+                          direction=direction + shift * rng.standard_normal(n_features))
+    model = make_model(rng, n_features, n_hidden, n_classes, dropout=dropout)
+    cw = _class_weight(rng, n_classes, reverse=reverse, high=high)
+    opt = tf.keras.optimizers.SGD(learning_rate=lr, momentum=0.9)
+    hist = solution.fit(model, opt, x, y, xv, yv, class_weight=cw, epochs=epochs,
+                        batch_size=batch_size, patience=patience)
+    return model, hist, (xv, yv)
+
+
+# Noisy training labels, clean validation labels, a wide hidden layer: the
+# validation loss falls, then rises as the model fits the noise.
+EARLY_STOP = dict(n_train=48, n_hidden=32, lr=0.05, epochs=60, noise=0.3, shift=0.0, high=1.5)
+
+
+def _check_history(check, hist):
+    check("loss", _as_float_list(hist["loss"]), **LOSS_TOL)
+    check("val_loss", _as_float_list(hist["val_loss"]), **LOSS_TOL)
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+
+
+@pytest.mark.weight(3)
+def test_loss_history(solution, check, rng, make_model, make_data, tools):
+    model, hist, _ = _fit(solution, rng, make_model, make_data, epochs=6, patience=50)
+    assert len(hist["loss"]) == len(hist["val_loss"]) == 6
+    _check_history(check, hist)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+@pytest.mark.weight(2)
+def test_early_stopping_epoch(solution, check, rng, make_model, make_data):
+    patience = 3
+    _, hist, _ = _fit(solution, rng, make_model, make_data, **EARLY_STOP, patience=patience)
+    run, best = int(hist["epochs_run"]), int(hist["best_epoch"])
+    assert len(hist["val_loss"]) == run
+    if run < EARLY_STOP["epochs"]:
+        assert run == best + patience + 1
+    _check_history(check, hist)
+
+
+@pytest.mark.weight(2)
+def test_restores_best_weights(solution, check, rng, make_model, make_data, tools):
+    model, hist, (xv, yv) = _fit(solution, rng, make_model, make_data, **EARLY_STOP, patience=2)
+    restored = tools.ce(model, xv, yv)
+    best = float(hist["val_loss"][int(hist["best_epoch"])])
+    assert abs(restored - best) <= 1e-4 * (1 + abs(best)), "model does not hold the best epoch's weights"
+    check("restored_val_loss", restored, **LOSS_TOL)
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+@pytest.mark.weight(1)
+def test_single_batch(solution, check, rng, make_model, make_data, tools):
+    model, hist, _ = _fit(solution, rng, make_model, make_data, n_train=40, batch_size=64,
+                          n_classes=3, epochs=5, patience=50, lr=0.3)
+    _check_history(check, hist)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+@pytest.mark.weight(1)
+def test_patience_larger_than_epochs(solution, check, rng, make_model, make_data, tools):
+    model, hist, (xv, yv) = _fit(solution, rng, make_model, make_data, lr=0.4, epochs=5,
+                                 patience=9, noise=0.2, shift=1.0)
+    assert int(hist["epochs_run"]) == 5
+    _check_history(check, hist)
+    check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
+
+
+@pytest.mark.weight(2)
+def test_dropout_in_training_mode(solution, check, rng, make_model, make_data, tools):
+    model, hist, (xv, yv) = _fit(solution, rng, make_model, make_data, dropout=0.4,
+                                 n_hidden=24, epochs=4, patience=50, n_classes=3)
+    _check_history(check, hist)
+    # inference mode is deterministic: evaluate twice, same value
+    first = solution.evaluate(model, xv, yv)
+    assert float(first) == float(solution.evaluate(model, xv, yv))
+    check("evaluate", float(first), **LOSS_TOL)
+
+
+@pytest.mark.weight(1)
+def test_partial_last_batch(solution, check, rng, make_model, make_data, tools):
+    model, hist, _ = _fit(solution, rng, make_model, make_data, n_train=50, batch_size=16,
+                          epochs=4, patience=50, reverse=True)
+    _check_history(check, hist)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
