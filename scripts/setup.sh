@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install everything ML Judge needs on a fresh Debian/Ubuntu machine (as root),
+# idempotently: the judge and the runtime packages (for the local backend),
+# a Docker engine (started in the background when none answers), and the
+# sandbox image built locally (no image registry needed).
+#
+#   bash scripts/setup.sh            # all of it
+#   SKIP_DOCKER=1 bash scripts/setup.sh   # judge + local runtime only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "setup: $*" >&2; }
+
+py=${PYTHON:-python3}
+say "python packages (judge + pinned runtime, see docker/requirements-runtime.txt)"
+$py -m pip install -q --disable-pip-version-check -e ".[test]" -r docker/requirements-runtime.txt
+
+if [ "${SKIP_DOCKER:-0}" != "1" ]; then
+    say "docker engine"
+    bash .ci/install-docker.sh
+    say "sandbox image (built locally the first time; several minutes)"
+    $py -m judge.cli image build
+fi
+say "done"

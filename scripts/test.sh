@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up on a fresh machine, then run the judge's tests: unit and integration
+# tests, the Docker sandbox tests, and `judge verify` of every problem on the
+# docker backend (tests/test_problems.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export MLJUDGE_REQUIRE_DOCKER=${MLJUDGE_REQUIRE_DOCKER:-1}
+python3 -m pytest tests "$@"
