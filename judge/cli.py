@@ -183,5 +183,32 @@ def verify(problem_ids, backend, seed, jobs):
     sys.exit(0 if rep.ok else 1)
 
 
+@main.group()
+def image():
+    """The sandbox runtime image."""
+
+
+@image.command("build")
+@click.option("--force", is_flag=True, help="rebuild even when the image is current")
+@handled
+def image_build(force):
+    """Build the runtime image locally (no image registry needed)."""
+    from . import image as images
+
+    images.build(progress=lambda line: click.echo(line), force=force)
+
+
+@image.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@handled
+def image_status(as_json):
+    """Engine, image, whether it is current, and the versions inside."""
+    from . import image as images
+
+    st = images.status()
+    click.echo(json.dumps(st, indent=2, default=str) if as_json else images.describe(st))
+    sys.exit(0 if st["engine"] and st["present"] and st["current"] else 3)
+
+
 if __name__ == "__main__":
     main()
