@@ -41,8 +41,14 @@ def client(backend):
 
 
 def _job(tmp_path, code, label=None, mounts=None, packages=None, **limits):
-    out = tmp_path / f"out-{uuid.uuid4().hex[:6]}"
-    return Job(command=["{python}", "-c", code], mounts=mounts or {}, out_dir=out,
+    """A job running ``code`` (a script on a read-only ``code`` mount, so its
+    braces never meet the command's placeholders)."""
+    key = uuid.uuid4().hex[:6]
+    src = tmp_path / f"code-{key}"
+    src.mkdir()
+    (src / "main.py").write_text(code)
+    out = tmp_path / f"out-{key}"
+    return Job(command=["{python}", "{code}/main.py"], mounts={"code": src, **(mounts or {})}, out_dir=out,
                packages=packages or {}, label=label or f"test-{uuid.uuid4().hex}",
                limits=Limits(**{"wall_seconds": 30, "memory_mb": 256, "cpus": 1, **limits}))
 
@@ -141,8 +147,8 @@ def big():
         f.write(b"x" * (3 << 20))
 res["fsize"] = tries(big)
 def tmpfull():
-    with open("/tmp/fill", "wb") as f:
-        for _ in range(64):
+    for i in range(64):
+        with open(f"/tmp/fill{i}", "wb") as f:
             f.write(b"x" * (1 << 20))
 os.remove("/tmp/big") if os.path.exists("/tmp/big") else None
 res["tmp_full"] = tries(tmpfull)
@@ -236,7 +242,8 @@ def test_hardening_read_back_from_inspected_config(backend, client, tmp_path):
     mounts = {m["Destination"]: m for m in attrs["Mounts"]}
     assert mounts["/sandbox/gate"]["RW"] is False
     assert mounts["/sandbox/out"]["RW"] is True
-    assert set(mounts) == {"/sandbox/gate", "/sandbox/out"}
+    assert set(mounts) == {"/sandbox/code", "/sandbox/gate", "/sandbox/out"}
+    assert mounts["/sandbox/code"]["RW"] is False
     r = box["r"]
     assert r.exit_code == 0 and not r.timed_out
     assert not _by_label(client, label)

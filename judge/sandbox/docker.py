@@ -1,0 +1,515 @@
+"""Docker backend: one hardened, throw-away container per job.
+
+Per job (see DESIGN.md, "Sandbox contract"):
+
+- ``network_mode=none``; non-root user (65534, or the judge's own uid when the
+  judge is not root, so it can clean the output folder); ``cap_drop=ALL``;
+  ``no-new-privileges``; read-only root; private IPC and PID namespaces;
+  ``init`` (tini) as PID 1 so zombies are reaped and the job cannot kill PID 1.
+- tmpfs ``/tmp`` (``tmp_mb``, exec allowed: torch/TF may load code from it;
+  nosuid, nodev) and ``/dev/shm`` (``shm_mb``; torch's gloo backend uses it).
+- memory limit with swap equal to it, CPU (``nano_cpus``), pids, ulimits
+  (nofile, fsize = ``file_mb``, no core files), ``oom_score_adj`` 1000 so the
+  host's OOM killer picks a sandbox before the judge.
+- mounts: each role read-only at ``/sandbox/<role>``, packages read-only at
+  ``/opt/mljudge/<name>`` (``PYTHONPATH=/opt/mljudge``), the output folder
+  read-write at ``/sandbox/out``; cwd and ``HOME`` are ``/tmp``.
+- output: read live through an attach stream, at most ``output_bytes`` kept per
+  stream (the rest is drained and counted); the json-file log is capped too,
+  so gigabytes on stdout use neither the judge's memory nor the host's disk.
+- the output folder is watched: past ``out_dir_cap()`` bytes or
+  ``OUT_DIR_MAX_ENTRIES`` entries the job is killed (the only host-disk write).
+- the wall clock is the judge's (the SDK's ``wait(timeout)`` is only an HTTP
+  timeout): polled, killed at ``wall_seconds`` -> ``timed_out``.
+- the container is removed on every path (``finally``), including Ctrl-C.
+  Containers carry ``mljudge=1`` and an owner label; ``remove_leftovers()``
+  removes those whose judge process is gone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from .base import Backend, Job, RunResult, resolve, thread_env
+
+LABEL = "mljudge"
+PYTHON = "/opt/venv/bin/python"
+SANDBOX = "/sandbox"
+PKG_ROOT = "/opt/mljudge"
+POLL_SECONDS = 0.05
+KILL_GRACE = 10.0  # seconds to wait for a killed container to be reported dead
+OUT_DIR_MAX_ENTRIES = 20000
+ENGINE_TIMEOUT = 5.0
+_RESERVED = {"python", "out", "tmp"}
+
+_api_version: str | None = None  # negotiated once per process
+
+
+class EngineUnavailable(Exception):
+    """No Docker engine answers; the message says what to run."""
+
+
+def engine_hint() -> str:
+    return ("start one (`sudo systemctl start docker`, or `sudo dockerd &`, or "
+            "`bash .ci/install-docker.sh`), or judge with `--backend local`")
+
+
+def engine_client(timeout: float = ENGINE_TIMEOUT):
+    """A docker SDK client that answered a ping; raises EngineUnavailable quickly."""
+    global _api_version
+    try:
+        import docker
+    except ImportError:  # pragma: no cover - docker is a dependency
+        raise EngineUnavailable("the `docker` Python package is missing: pip install docker") from None
+    try:
+        client = docker.from_env(timeout=timeout, version=_api_version or "auto")
+        client.ping()
+        _api_version = client.api.api_version
+        return client
+    except Exception as exc:
+        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        reason = _short(exc)
+        raise EngineUnavailable(f"no Docker engine answers at {host} ({reason}): {engine_hint()}") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    for key in ("Permission denied", "No such file or directory", "Connection refused",
+                "timed out", "Read timed out"):
+        if key in text:
+            return key.lower()
+    return (text.splitlines() or [type(exc).__name__])[0][:160]
+
+
+def out_dir_cap(limits) -> int:
+    """Bytes the output folder may hold before the job is killed."""
+    return max(2 * limits.file_mb, 64) << 20
+
+
+class DockerBackend(Backend):
+    name = "docker"
+
+    def __init__(self, image: str | None = None):
+        self._image = image
+
+    @property
+    def image(self) -> str:
+        if self._image is None:
+            from ..image import runtime_image
+
+            self._image = runtime_image()
+        return self._image
+
+    # ------------------------------------------------------------ availability
+
+    def available(self) -> str | None:
+        try:
+            client = engine_client()
+        except EngineUnavailable as exc:
+            return str(exc)
+        try:
+            image = self.image
+        except Exception as exc:  # no image definition on disk
+            return str(exc)
+        import docker
+
+        try:
+            img = client.images.get(image)
+        except docker.errors.ImageNotFound:
+            return f"the sandbox image {image} is missing: run `judge image build` (several minutes, once)"
+        except Exception as exc:
+            return f"the Docker engine did not answer about image {image}: {_short(exc)}"
+        finally:
+            client.close()
+        if img is None:  # pragma: no cover
+            return f"the sandbox image {image} is missing: run `judge image build`"
+        return None
+
+    # ------------------------------------------------------------ run
+
+    def run(self, job: Job) -> RunResult:
+        t_start = time.monotonic()
+        limits = job.limits
+        out_dir = Path(job.out_dir).resolve()
+
+        def failed(msg: str, **details) -> RunResult:
+            return RunResult(backend=self.name, exit_code=None, timed_out=False, oom_killed=False,
+                             wall_seconds=time.monotonic() - t_start, peak_memory_bytes=None,
+                             stdout="", stderr="", output_truncated=False, out_dir=out_dir,
+                             error=msg, details=dict(image=self._image, **details))
+
+        try:
+            import docker
+            from docker.types import LogConfig, Mount, Ulimit
+        except ImportError:  # pragma: no cover
+            return failed("the `docker` Python package is missing: pip install docker")
+
+        # ---- where things live inside, and the mounts
+        places = {"python": PYTHON, "out": f"{SANDBOX}/out", "tmp": "/tmp"}
+        mounts = []
+        for role, host in job.mounts.items():
+            if not role.isidentifier() or role in _RESERVED:
+                return failed(f"bad mount role {role!r}")
+            host = Path(host).resolve()
+            if not host.is_dir():
+                return failed(f"mount {role}: {host} is not a folder")
+            places[role] = f"{SANDBOX}/{role}"
+            mounts.append(Mount(places[role], str(host), type="bind", read_only=True))
+        for name, host in job.packages.items():
+            if not name.isidentifier():
+                return failed(f"bad package name {name!r}")
+            host = Path(host).resolve()
+            if not host.is_dir():
+                return failed(f"package {name}: {host} is not a folder")
+            mounts.append(Mount(f"{PKG_ROOT}/{name}", str(host), type="bind", read_only=True))
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            os.chmod(out_dir, 0o777)  # the sandbox user differs from the judge's
+        except OSError as exc:
+            return failed(f"output folder {out_dir}: {exc}")
+        mounts.append(Mount(places["out"], str(out_dir), type="bind", read_only=False))
+        try:
+            command = resolve(job.command, places)
+        except (KeyError, IndexError, ValueError) as exc:
+            return failed(f"command has an unknown placeholder: {exc}")
+
+        env = thread_env(limits.cpus)
+        env.update({"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8"})
+        env.update(job.env)
+        pp = [PKG_ROOT] if job.packages else []
+        if job.env.get("PYTHONPATH"):
+            pp.append(job.env["PYTHONPATH"])
+        if pp:
+            env["PYTHONPATH"] = ":".join(pp)
+
+        uid = os.geteuid()
+        user = "65534:65534" if uid == 0 else f"{uid}:{os.getegid()}"
+        job_id = uuid.uuid4().hex
+        name = f"mljudge-{job_id[:16]}"
+        cap = int(limits.output_bytes)
+        log_cap = max(cap, 1 << 20)
+        labels = {
+            LABEL: "1",
+            f"{LABEL}.job": job_id,
+            f"{LABEL}.owner": f"{socket.gethostname()}:{os.getpid()}",
+            f"{LABEL}.label": (job.label or "")[:200],
+            f"{LABEL}.created": str(int(time.time())),
+        }
+        mem = f"{int(limits.memory_mb)}m"
+        fsize = int(limits.file_mb) << 20
+        create_kwargs = dict(
+            image=self.image,
+            command=command,
+            name=name,
+            hostname="sandbox",
+            user=user,
+            working_dir="/tmp",
+            environment=env,
+            labels=labels,
+            network_mode="none",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges:true"],
+            read_only=True,
+            init=True,
+            ipc_mode="private",
+            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={int(limits.tmp_mb)}m,mode=1777"},
+            shm_size=f"{int(limits.shm_mb)}m",
+            mem_limit=mem,
+            memswap_limit=mem,
+            nano_cpus=int(float(limits.cpus) * 1e9),
+            pids_limit=int(limits.pids),
+            ulimits=[Ulimit(name="nofile", soft=1024, hard=1024),
+                     Ulimit(name="fsize", soft=fsize, hard=fsize),
+                     Ulimit(name="core", soft=0, hard=0)],
+            oom_score_adj=1000,
+            log_config=LogConfig(type="json-file", config={"max-size": str(log_cap), "max-file": "1"}),
+            mounts=mounts,
+            stdin_open=False,
+            tty=False,
+        )
+
+        try:
+            client = engine_client(timeout=30)
+            # The output stream may stay silent for longer than any HTTP timeout.
+            stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
+        except EngineUnavailable as exc:
+            return failed(str(exc))
+
+        container = None
+        reader = _OutputReader(cap)
+        timed_out = False
+        killed_for = None
+        peak = _PeakMemory()
+        details: dict = {"image": self.image, "container": name, "user": user}
+        try:
+            try:
+                container = client.containers.create(**create_kwargs)
+            except docker.errors.ImageNotFound:
+                return failed(f"the sandbox image {self.image} is missing: run `judge image build`")
+            except docker.errors.APIError as exc:
+                return failed(f"the Docker engine refused the container: {exc.explanation or exc}")
+            details["container_id"] = container.id
+            try:  # attach before start so no output is missed
+                sock = (stream_client or client.api).attach(container.id, stdout=True, stderr=True,
+                                                           stream=True, logs=True, demux=True)
+                reader.start(sock)
+            except Exception as exc:
+                details["attach_error"] = _short(exc)
+            try:
+                container.start()
+            except docker.errors.APIError as exc:
+                return failed(f"the container did not start: {exc.explanation or exc}", container=name)
+            t_run = time.monotonic()
+            deadline = t_run + float(limits.wall_seconds)
+            peak.locate(container.id)
+            out_cap = out_dir_cap(limits)
+            next_out_check = 0.0
+            state: dict = {}
+            while True:
+                state = client.api.inspect_container(container.id).get("State", {})
+                peak.sample()
+                if not state.get("Running") and state.get("Status") not in ("created", "restarting"):
+                    break
+                now = time.monotonic()
+                if now >= deadline:
+                    timed_out = True
+                    killed_for = "wall_clock"
+                    break
+                if now >= next_out_check:
+                    next_out_check = now + 0.5
+                    over = _out_dir_over(out_dir, out_cap)
+                    if over:
+                        killed_for = "out_dir_quota"
+                        details["out_dir_overflow"] = over
+                        break
+                time.sleep(min(POLL_SECONDS if now - t_run < 2 else 0.2, max(0.0, deadline - now)))
+            if killed_for:
+                try:
+                    container.kill()
+                except docker.errors.APIError:
+                    pass  # it ended on its own meanwhile
+                try:
+                    client.api.wait(container.id, timeout=KILL_GRACE)
+                except Exception:
+                    pass
+                state = client.api.inspect_container(container.id).get("State", {})
+            wall = time.monotonic() - t_run
+            reader.join(timeout=5.0)
+            if not reader.used:  # attach failed: fall back to the (capped) log
+                try:
+                    reader.feed_logs(container)
+                except Exception as exc:
+                    details["logs_error"] = _short(exc)
+            exit_code = state.get("ExitCode")
+            oom_flag = bool(state.get("OOMKilled"))
+            peak.sample()
+            limit_bytes = int(limits.memory_mb) << 20
+            # Docker's OOMKilled flag is set when the kernel OOM-killed a process of the
+            # container. A 137 (SIGKILL) with no flag and no timeout may still be memory
+            # on some engines; count it as OOM only when the measured peak came within 5%
+            # of the limit, so a job that SIGKILLs itself is not reported as memory.
+            near_limit = peak.value is not None and peak.value >= 0.95 * limit_bytes
+            oom = oom_flag or (exit_code == 137 and not timed_out and killed_for is None and near_limit)
+            details.update({"oom_flag": oom_flag, "state_error": state.get("Error") or None,
+                            "killed_for": killed_for, "started_at": state.get("StartedAt"),
+                            "finished_at": state.get("FinishedAt")})
+            stdout, stderr, truncated = reader.result()
+            if killed_for == "out_dir_quota":
+                stderr += (f"\n[judge] killed: the output folder grew past {out_cap >> 20} MiB "
+                           f"or {OUT_DIR_MAX_ENTRIES} entries\n")
+            return RunResult(backend=self.name, exit_code=exit_code, timed_out=timed_out,
+                             oom_killed=oom, wall_seconds=round(wall, 3),
+                             peak_memory_bytes=peak.value, stdout=stdout, stderr=stderr,
+                             output_truncated=truncated, out_dir=out_dir, details=details)
+        except docker.errors.DockerException as exc:
+            return failed(f"the Docker engine failed during the run: {_short(exc)}", **details)
+        except OSError as exc:  # connection dropped, socket errors
+            return failed(f"lost the Docker engine during the run: {_short(exc)}", **details)
+        finally:
+            if container is not None:
+                _remove(client, container.id)
+            reader.close()
+            for c in (stream_client, client):
+                try:
+                    if c is not None:
+                        c.close()
+                except Exception:
+                    pass
+
+
+def _remove(client, cid: str) -> None:
+    """Remove a container whatever happens (retries once through a fresh client)."""
+    import docker
+
+    for attempt in range(3):
+        try:
+            client.api.remove_container(cid, force=True, v=True)
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            if "already in progress" in str(exc):
+                return
+        except Exception:
+            pass
+        time.sleep(0.2 * (attempt + 1))
+        try:
+            client = engine_client(timeout=30)
+        except EngineUnavailable:
+            return
+
+
+def _out_dir_over(path: Path, cap: int) -> str | None:
+    """Why the output folder is over its quota, or None."""
+    total = 0
+    entries = 0
+    stack = [str(path)]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    entries += 1
+                    if entries > OUT_DIR_MAX_ENTRIES:
+                        return f"more than {OUT_DIR_MAX_ENTRIES} entries"
+                    try:
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(e.path)
+                        else:
+                            total += e.stat(follow_symlinks=False).st_blocks * 512
+                    except OSError:
+                        pass
+                    if total > cap:
+                        return f"more than {cap >> 20} MiB"
+        except OSError:
+            pass
+    return None
+
+
+class _OutputReader:
+    """Drains the attach stream in a thread, keeping at most ``cap`` bytes a stream."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.buf = {1: bytearray(), 2: bytearray()}
+        self.total = {1: 0, 2: 0}
+        self.used = False
+        self._sock = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, sock) -> None:
+        self._sock = sock
+        self.used = True
+        self._thread = threading.Thread(target=self._drain, name="mljudge-output", daemon=True)
+        self._thread.start()
+
+    def _add(self, fd: int, data: bytes | None) -> None:
+        if not data:
+            return
+        self.total[fd] += len(data)
+        room = self.cap - len(self.buf[fd])
+        if room > 0:
+            self.buf[fd] += data[:room]
+
+    def _drain(self) -> None:
+        try:
+            for out, err in self._sock:
+                self._add(1, out)
+                self._add(2, err)
+        except Exception:
+            pass  # socket closed under us (container removed): keep what we have
+
+    def feed_logs(self, container) -> None:
+        self._add(1, container.logs(stdout=True, stderr=False))
+        self._add(2, container.logs(stdout=False, stderr=True))
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except Exception:
+                pass
+
+    def result(self) -> tuple[str, str, bool]:
+        truncated = any(self.total[fd] > self.cap for fd in (1, 2))
+        return (self.buf[1].decode("utf-8", "replace"), self.buf[2].decode("utf-8", "replace"), truncated)
+
+
+class _PeakMemory:
+    """Peak memory of the container's cgroup, read from the host when it is local."""
+
+    def __init__(self):
+        self.files: list[Path] = []
+        self.value: int | None = None
+
+    def locate(self, cid: str) -> None:
+        root = Path("/sys/fs/cgroup")
+        candidates = [
+            root / "memory" / "docker" / cid / "memory.max_usage_in_bytes",  # v1, cgroupfs
+            root / "memory" / "system.slice" / f"docker-{cid}.scope" / "memory.max_usage_in_bytes",
+            root / "system.slice" / f"docker-{cid}.scope" / "memory.peak",  # v2, systemd
+            root / "docker" / cid / "memory.peak",  # v2, cgroupfs
+        ]
+        self.files = [p for p in candidates if p.exists()]
+
+    def sample(self) -> None:
+        for p in self.files:
+            try:
+                v = int(p.read_text().strip())
+            except (OSError, ValueError):
+                continue
+            if self.value is None or v > self.value:
+                self.value = v
+
+
+def list_containers(client=None, all_owners: bool = True) -> list:
+    """Containers carrying the judge's label (running or not)."""
+    client = client or engine_client()
+    cs = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+    if all_owners:
+        return cs
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    return [c for c in cs if (c.labels or {}).get(f"{LABEL}.owner") == me]
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's judge: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+
+
+def remove_leftovers(client=None, everything: bool = False) -> list[str]:
+    """Remove labelled containers whose judge process is gone (or all with ``everything``).
+
+    Returns the names removed. Containers of judgings still running are kept,
+    so this is safe to call while other judgings run.
+    """
+    client = client or engine_client()
+    removed = []
+    for c in list_containers(client):
+        if not everything and _owner_alive((c.labels or {}).get(f"{LABEL}.owner")):
+            continue
+        try:
+            c.remove(force=True, v=True)
+            removed.append(c.name)
+        except Exception:
+            pass
+    return removed
