@@ -105,6 +105,22 @@ class DockerBackend(Backend):
             self._image = runtime_image()
         return self._image
 
+    def runtime_id(self) -> str:
+        """``docker:<image id>``: a rebuilt image (same tag or not) is a new runtime."""
+        if getattr(self, "_runtime_id", None):
+            return self._runtime_id
+        rid = f"docker:{self.image}"
+        try:
+            client = engine_client()
+            try:
+                rid = f"docker:{client.images.get(self.image).id}"
+                self._runtime_id = rid
+            finally:
+                client.close()
+        except Exception:
+            pass  # no engine or no image: run() will say so
+        return rid
+
     # ------------------------------------------------------------ availability
 
     def available(self) -> str | None:
@@ -119,16 +135,14 @@ class DockerBackend(Backend):
         import docker
 
         try:
-            img = client.images.get(image)
+            client.images.get(image)
+            return None
         except docker.errors.ImageNotFound:
-            return f"the sandbox image {image} is missing: run `judge image build` (several minutes, once)"
+            return _missing_image_reason(client, image)
         except Exception as exc:
             return f"the Docker engine did not answer about image {image}: {_short(exc)}"
         finally:
             client.close()
-        if img is None:  # pragma: no cover
-            return f"the sandbox image {image} is missing: run `judge image build`"
-        return None
 
     # ------------------------------------------------------------ run
 
@@ -207,6 +221,7 @@ class DockerBackend(Backend):
             command=command,
             name=name,
             hostname="sandbox",
+            extra_hosts={"sandbox": "127.0.0.1"},  # torch.distributed resolves its own name
             user=user,
             working_dir="/tmp",
             environment=env,
@@ -250,7 +265,7 @@ class DockerBackend(Backend):
             try:
                 container = client.containers.create(**create_kwargs)
             except docker.errors.ImageNotFound:
-                return failed(f"the sandbox image {self.image} is missing: run `judge image build`")
+                return failed(_missing_image_reason(client, self.image))
             except docker.errors.APIError as exc:
                 return failed(f"the Docker engine refused the container: {exc.explanation or exc}")
             details["container_id"] = container.id
@@ -340,6 +355,20 @@ class DockerBackend(Backend):
                         c.close()
                 except Exception:
                     pass
+
+
+def _missing_image_reason(client, image: str) -> str:
+    if os.environ.get("MLJUDGE_IMAGE"):
+        return (f"the sandbox image {image} (from $MLJUDGE_IMAGE) is missing: build or load it, "
+                f"or unset MLJUDGE_IMAGE and run `judge image build`")
+    try:
+        older = [t for img in client.images.list(filters={"label": "mljudge.runtime=1"}) for t in img.tags]
+    except Exception:
+        older = []
+    if older:
+        return (f"the sandbox image is out of date ({', '.join(older[:2])} present, {image} wanted: "
+                f"docker/ changed): run `judge image build`")
+    return f"the sandbox image {image} is missing: run `judge image build` (several minutes, once)"
 
 
 def _remove(client, cid: str) -> None:
