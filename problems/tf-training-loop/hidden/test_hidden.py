@@ -68,7 +68,7 @@ def test_class_weights_scale_gradient(solution, check, rng):
 @pytest.mark.weight(2)
 def test_train_step(solution, check, rng, make_model, make_data, tools):
     x, y, _ = make_data(rng, 32, 5, n_classes=3, minority=0.3)
-    model = make_model(rng, 5, 8, 3)
+    model = make_model(rng, 5, 12, 3, dropout=0.3)
     cw = _class_weight(rng, 3)
     opt = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
     losses = [solution.train_step(model, opt, x[:16], y[:16], cw),
