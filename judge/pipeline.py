@@ -97,7 +97,8 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     doc = {
         "schema": SCHEMA, "id": None, "problem": problem.id, "problem_version": problem.version,
         "problem_digest": problem.digest(), "verdict": None, "score": 0.0, "earned": 0.0, "total": 0.0,
-        "seed": seed, "variant": variant, "backend": backend.name, "judge_version": __version__,
+        "seed": seed, "variant": variant, "backend": backend.name, "runtime": backend.runtime_id(),
+        "judge_version": __version__,
         "created": time.time(), "message": "",
         "submission": {"files": sorted(sub.files), "ignored": sub.ignored, "content_hash": sub.content_hash,
                        "source": sub.source},

@@ -18,7 +18,7 @@ from .store import judge_home
 
 
 def cache_dir(problem: Problem, seed: int, backend: Backend) -> Path:
-    runtime = getattr(backend, "runtime_id", lambda: backend.name)()
+    runtime = backend.runtime_id().replace(":", "_").replace("/", "_")
     return judge_home() / "cache" / "reference" / problem.id / problem.digest() / runtime / str(seed)
 
 

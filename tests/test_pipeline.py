@@ -70,10 +70,13 @@ def test_wall_limit_gives_tle_and_keeps_finished_points(tmp_path, fixture_root, 
         "    import ctypes\n"
         "    ctypes.CDLL(None).sleep(60)\n")
     from judge import problem
+    from judge.reference import reference_output
+
     prob = problem.load("toy", fixture_root)
+    reference_output(prob, 11, local_backend)  # cached under the normal limits
     prob.limits.wall_seconds = 4
     monkeypatch.setattr(problem, "load", lambda *a, **k: prob)
-    doc = submit(d, local_backend)
+    doc = submit(d, local_backend, seed=11)
     assert doc["verdict"] == "time_limit_exceeded"
     assert doc["run"]["timed_out"] and doc["run"]["wall_seconds"] < 8
     assert doc["score"] == 50.0  # test_scale (2 of 4 points) finished before the kill

@@ -67,6 +67,10 @@ class Backend:
     def run(self, job: Job) -> RunResult:
         raise NotImplementedError
 
+    def runtime_id(self) -> str:
+        """Names the runtime jobs run in (image, interpreter): part of the reference cache key."""
+        return self.name
+
 
 class SandboxUnavailable(Exception):
     """The backend cannot run jobs here (no engine, no image); the message says what to do."""

@@ -113,6 +113,13 @@ class LocalBackend(Backend):
         self.python = python or os.environ.get("MLJUDGE_LOCAL_PYTHON") or sys.executable
         self.isolate_network = network_isolation_available() if isolate_network is None else isolate_network
 
+    def runtime_id(self) -> str:
+        import hashlib
+        import platform
+
+        tag = hashlib.sha256(os.path.realpath(self.python).encode()).hexdigest()[:8]
+        return f"local-py{platform.python_version()}-{tag}"
+
     def available(self) -> str | None:
         if not shutil.which(self.python) and not os.path.exists(self.python):
             return f"local runtime python {self.python!r} not found"
