@@ -1,0 +1,75 @@
+"""Hidden tests: quantize / dequantize (rounding, clamping, round-trip error)."""
+import pytest
+import torch
+
+
+@pytest.mark.weight(2)
+def test_quantize_matches_reference(solution, randn, rng, check):
+    x = randn(6, 9, scale=2.0)
+    scale = torch.tensor(float(rng.uniform(0.01, 0.05)), dtype=torch.float32)
+    zp = torch.tensor(int(rng.integers(-20, 20)), dtype=torch.int64)
+    q = solution.quantize(x, scale, zp)
+    assert q.dtype == torch.int8 and q.shape == x.shape, "quantize must return int8 of x's shape"
+    check("q_given", q, exact=True)
+    check("dequantized_given", solution.dequantize(q, scale, zp), rtol=1e-6, atol=1e-7)
+    s2, z2 = solution.choose_qparams(x)
+    q2 = solution.quantize(x, s2, z2)
+    check("q_chosen", q2, exact=True)
+    check("dequantized_chosen", solution.dequantize(q2, s2, z2), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.weight(2)
+def test_round_half_to_even(solution, rng, check):
+    scale = torch.tensor(0.0625)                    # a power of two: x / scale is exact
+    for zp_value in (0, int(rng.integers(-9, 9))):
+        zp = torch.tensor(zp_value)
+        k = torch.arange(-20, 20, dtype=torch.float32)
+        ties = (k + 0.5) * 0.0625                   # exactly half-way between two steps
+        q = solution.quantize(ties, scale, zp)
+        check(f"zp{zp_value}/ties", q, exact=True)
+        near = (k + torch.from_numpy(rng.uniform(0.05, 0.45, size=40)).float()) * 0.0625
+        check(f"zp{zp_value}/not_ties", solution.quantize(near, scale, zp), exact=True)
+
+
+@pytest.mark.weight(2)
+def test_clamping_at_ends(solution, uniform, rng, check):
+    x = uniform(-1.0, 1.0, 32)
+    scale, zp = solution.choose_qparams(x)
+    far = torch.tensor([1.5, -1.5, 3.0, -3.0, 100.0, -100.0, 1e6, -1e6, 3e38, -3e38,
+                        float("inf"), float("-inf")], dtype=torch.float32)
+    q = solution.quantize(far, scale, zp)
+    assert q.dtype == torch.int8
+    assert int(q[0::2].min()) == 127 and int(q[1::2].max()) == -128, "values beyond the range must clamp"
+    check("far", q, exact=True)
+    # a narrower range clamps at its own ends
+    q4 = solution.quantize(torch.cat([x, far]), scale, zp, qmin=-8, qmax=7)
+    assert int(q4.min()) >= -8 and int(q4.max()) <= 7
+    check("narrow", q4, exact=True)
+    # per-channel clamping
+    w = uniform(-1.0, 1.0, 4, 6)
+    s, z = solution.choose_qparams(w, axis=0, symmetric=True)
+    wq = solution.quantize(w * 50.0, s, z, axis=0)
+    check("per_channel", wq, exact=True)
+
+
+@pytest.mark.weight(2)
+def test_roundtrip_error_at_most_half_step(solution, randn, check):
+    cases = [("asym", randn(200, scale=1.5, shift=0.7), {}),
+             ("sym", randn(200, scale=0.4), dict(symmetric=True)),
+             ("narrow", randn(100, scale=3.0), dict(symmetric=True, qmin=-127, qmax=127))]
+    for name, x, kw in cases:
+        scale, zp = solution.choose_qparams(x, **kw)
+        limits = {k: v for k, v in kw.items() if k in ("qmin", "qmax")}
+        q = solution.quantize(x, scale, zp, **limits)
+        back = solution.dequantize(q, scale, zp)
+        assert back.dtype == torch.float32
+        err = (back - x).abs()
+        assert float(err.max()) <= 0.5 * float(scale) * (1 + 1e-4) + 1e-12, "round-trip error above half a step"
+        check(f"{name}/dequantized", back, rtol=1e-6, atol=1e-7)
+        check(f"{name}/max_error_in_steps", float(err.max() / scale), rtol=1e-3, atol=1e-4)
+    # per channel, along the last axis
+    w = randn(5, 8) * torch.linspace(0.1, 4.0, 8)
+    s, z = solution.choose_qparams(w, axis=1)
+    back = solution.dequantize(solution.quantize(w, s, z, axis=1), s, z, axis=1)
+    assert bool(torch.all((back - w).abs() <= 0.5 * s * (1 + 1e-4) + 1e-12)), "per-channel round trip"
+    check("per_channel/dequantized", back, rtol=1e-6, atol=1e-7)
