@@ -93,6 +93,18 @@ def samples(p: problems.Problem) -> list[tuple[str, Path]]:
     return found
 
 
+def sample_backends(path: Path) -> list[str]:
+    """Backends a sample is judged on: ``sample.yaml`` may say ``backends: [docker]``
+    for attacks only a container can contain (the local backend says it is weaker)."""
+    meta = path / "sample.yaml"
+    if not meta.is_file():
+        return []
+    import yaml
+
+    data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+    return list(data.get("backends") or [])
+
+
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
                    emit_line=print, only_samples: list[str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
@@ -153,6 +165,9 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
 
     def judge_sample(item):
         expected, path = item
+        only = sample_backends(path)
+        if only and backend.name not in only:
+            return expected, path, None, f"skip: judged only on {', '.join(only)} (sample.yaml)"
         try:
             sub = read_submission(p, path)
         except UsageError as exc:
@@ -163,7 +178,9 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for expected, path, doc, err in pool.map(judge_sample, todo):
             rel = f"{expected}/{path.name}"
-            if err:
+            if err and err.startswith("skip: "):
+                emit("warning", f"{rel}: {err[6:]}")
+            elif err:
                 emit("error", f"{rel}: {err}")
             elif doc["verdict"] != expected:
                 emit("error", f"{rel}: got {doc['verdict']} (score {doc['score']:g}), expected {expected}"
