@@ -42,9 +42,14 @@ PYTHON = "/opt/venv/bin/python"
 SANDBOX = "/sandbox"
 PKG_ROOT = "/opt/mljudge"
 POLL_SECONDS = 0.05
+# On cgroup v1 with no swap, a job at its memory limit can thrash (the kernel
+# evicts file pages) for a long time before the OOM killer acts. Usage pinned
+# at the limit this long counts as memory_limit_exceeded.
+MEMORY_PINNED_FRACTION = 0.97
+MEMORY_PINNED_SECONDS = 1.0
 KILL_GRACE = 10.0  # seconds to wait for a killed container to be reported dead
 OUT_DIR_MAX_ENTRIES = 20000
-ENGINE_TIMEOUT = 5.0
+ENGINE_TIMEOUT = 30.0  # a down engine fails at once on the socket; a busy one can be slow
 _RESERVED = {"python", "out", "tmp"}
 
 _api_version: str | None = None  # negotiated once per process
@@ -285,6 +290,8 @@ class DockerBackend(Backend):
             out_cap = out_dir_cap(limits)
             next_out_check = 0.0
             state: dict = {}
+            limit_bytes = int(limits.memory_mb) << 20
+            pinned_since = None
             while True:
                 state = client.api.inspect_container(container.id).get("State", {})
                 peak.sample()
@@ -295,6 +302,13 @@ class DockerBackend(Backend):
                     timed_out = True
                     killed_for = "wall_clock"
                     break
+                if peak.current is not None and peak.current >= MEMORY_PINNED_FRACTION * limit_bytes:
+                    pinned_since = pinned_since or now
+                    if now - pinned_since >= MEMORY_PINNED_SECONDS:
+                        killed_for = "memory"
+                        break
+                else:
+                    pinned_since = None
                 if now >= next_out_check:
                     next_out_check = now + 0.5
                     over = _out_dir_over(out_dir, out_cap)
@@ -323,13 +337,12 @@ class DockerBackend(Backend):
             exit_code = state.get("ExitCode")
             oom_flag = bool(state.get("OOMKilled"))
             peak.sample()
-            limit_bytes = int(limits.memory_mb) << 20
             # Docker's OOMKilled flag is set when the kernel OOM-killed a process of the
             # container. A 137 (SIGKILL) with no flag and no timeout may still be memory
             # on some engines; count it as OOM only when the measured peak came within 5%
             # of the limit, so a job that SIGKILLs itself is not reported as memory.
             near_limit = peak.value is not None and peak.value >= 0.95 * limit_bytes
-            oom = oom_flag or (exit_code == 137 and not timed_out and killed_for is None and near_limit)
+            oom = oom_flag or killed_for == "memory" or (exit_code == 137 and not timed_out and killed_for is None and near_limit)
             details.update({"oom_flag": oom_flag, "state_error": state.get("Error") or None,
                             "killed_for": killed_for, "started_at": state.get("StartedAt"),
                             "finished_at": state.get("FinishedAt")})
@@ -474,30 +487,42 @@ class _OutputReader:
 
 
 class _PeakMemory:
-    """Peak memory of the container's cgroup, read from the host when it is local."""
+    """Peak and current memory of the container's cgroup, read from the host when it is local."""
 
     def __init__(self):
         self.files: list[Path] = []
+        self.current_files: list[Path] = []
         self.value: int | None = None
+        self.current: int | None = None
 
     def locate(self, cid: str) -> None:
         root = Path("/sys/fs/cgroup")
-        candidates = [
-            root / "memory" / "docker" / cid / "memory.max_usage_in_bytes",  # v1, cgroupfs
-            root / "memory" / "system.slice" / f"docker-{cid}.scope" / "memory.max_usage_in_bytes",
-            root / "system.slice" / f"docker-{cid}.scope" / "memory.peak",  # v2, systemd
-            root / "docker" / cid / "memory.peak",  # v2, cgroupfs
+        dirs = [
+            (root / "memory" / "docker" / cid, "memory.max_usage_in_bytes", "memory.usage_in_bytes"),  # v1
+            (root / "memory" / "system.slice" / f"docker-{cid}.scope", "memory.max_usage_in_bytes",
+             "memory.usage_in_bytes"),
+            (root / "system.slice" / f"docker-{cid}.scope", "memory.peak", "memory.current"),  # v2, systemd
+            (root / "docker" / cid, "memory.peak", "memory.current"),  # v2, cgroupfs
         ]
-        self.files = [p for p in candidates if p.exists()]
+        self.files = [d / peak for d, peak, _ in dirs if (d / peak).exists()]
+        self.current_files = [d / cur for d, _, cur in dirs if (d / cur).exists()]
+
+    @staticmethod
+    def _read(p: Path) -> int | None:
+        try:
+            return int(p.read_text().strip())
+        except (OSError, ValueError):
+            return None
 
     def sample(self) -> None:
         for p in self.files:
-            try:
-                v = int(p.read_text().strip())
-            except (OSError, ValueError):
-                continue
-            if self.value is None or v > self.value:
+            v = self._read(p)
+            if v is not None and (self.value is None or v > self.value):
                 self.value = v
+        for p in self.current_files:
+            self.current = self._read(p)
+            if self.current is not None and (self.value is None or self.current > self.value):
+                self.value = self.current
 
 
 def list_containers(client=None, all_owners: bool = True) -> list:
