@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -240,6 +241,9 @@ def _ensure_base(client, work: Path, progress: Progress, force: bool = False) ->
     if not shutil.which("debootstrap"):
         raise InternalError("debootstrap is not installed: run `bash .ci/install-docker.sh` "
                             "or `apt-get install -y debootstrap`")
+    prev = _image_or_none(client, tag)
+    if prev is not None:
+        _old_bases.append(prev.id)
     root = work / "rootfs"
     mirror = os.environ.get(ENV_MIRROR, DEFAULT_MIRROR)
     t0 = time.monotonic()
@@ -337,17 +341,30 @@ def _docker_build(ctx: Path, tag: str, base: str, progress: Progress) -> None:
 
 
 def _remove_old(client, keep: str, progress: Progress) -> None:
-    import docker
-
     for img in client.images.list(filters={"label": "mljudge.runtime=1"}):
         if keep in img.tags:
             continue
         for t in img.tags or [img.id]:
             try:
                 client.images.remove(t, noprune=False)
-                progress(f"removed old image {t}")
-            except Exception:
-                pass  # in use by a running judging, or shared: leave it
+                progress(f"removed old image {t[:19]}")
+            except Exception as exc:  # in use by a running judging: leave it
+                progress(f"kept old image {t[:19]} ({_first_line(exc)})")
+    # An earlier base that a rebuild replaced (tagless now), once nothing uses it.
+    for old in _old_bases:
+        try:
+            client.images.remove(old)
+            progress(f"removed old base {old[:19]}")
+        except Exception:
+            pass
+    _old_bases.clear()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+
+
+_old_bases: list[str] = []  # ids of bases replaced by a forced rebuild
 
 
 # ---------------------------------------------------------------- status
@@ -372,7 +389,8 @@ def image_versions(client, tag: str, names: list[str] | None = None, timeout: fl
         c = client.containers.create(
             tag, [PYTHON_IN_IMAGE, "-c", _VERSIONS_SCRIPT % (names,)],
             network_mode="none", user="65534:65534", read_only=True, cap_drop=["ALL"],
-            security_opt=["no-new-privileges"], mem_limit="256m", labels={"mljudge": "1", "mljudge.kind": "status"},
+            security_opt=["no-new-privileges"], mem_limit="256m", labels={"mljudge": "1", "mljudge.kind": "status",
+                                            "mljudge.owner": f"{socket.gethostname()}:{os.getpid()}"},
             name=f"mljudge-status-{os.getpid()}-{int(time.time() * 1000) % 10**8}")
         c.start()
         res = c.wait(timeout=timeout)
