@@ -413,3 +413,22 @@ def test_peak_memory_is_measured(backend, tmp_path):
     if r.peak_memory_bytes is None:
         pytest.skip("the engine's cgroups are not readable from here")
     assert r.peak_memory_bytes >= 100 << 20
+
+
+def test_output_folder_is_made_safe_to_read(backend, tmp_path):
+    code = ("import os\n"
+            "os.symlink('/etc/shadow', '/sandbox/out/outcomes.jsonl')\n"
+            "os.makedirs('/sandbox/out/records')\n"
+            "os.symlink('/', '/sandbox/out/records/root')\n"
+            "os.mkfifo('/sandbox/out/session.json')\n"
+            "open('/sandbox/out/tool', 'w').write('x')\n"
+            "os.chmod('/sandbox/out/tool', 0o4755)\n"
+            "open('/sandbox/out/plain.json', 'w').write('1')\n")
+    job = _job(tmp_path, code)
+    r = backend.run(job)
+    assert r.exit_code == 0, r.stderr
+    names = sorted(p.name for p in job.out_dir.rglob("*"))
+    assert names == ["plain.json", "records", "tool"]
+    assert not any(p.is_symlink() for p in job.out_dir.rglob("*"))
+    assert (job.out_dir / "tool").stat().st_mode & 0o7777 == 0o755
+    assert sorted(r.details["removed_from_out"]) == ["outcomes.jsonl", "records/root", "session.json"]

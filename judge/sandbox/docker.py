@@ -361,6 +361,11 @@ class DockerBackend(Backend):
         finally:
             if container is not None:
                 _remove(client, container.id)
+                # Only now, with nothing left to write there, make the output folder
+                # safe for the judge to read (details is the dict the result carries).
+                removed = sanitize_out_dir(out_dir)
+                if removed:
+                    details["removed_from_out"] = removed[:20]
             reader.close()
             for c in (stream_client, client):
                 try:
@@ -404,6 +409,51 @@ def _remove(client, cid: str) -> None:
             client = engine_client(timeout=30)
         except EngineUnavailable:
             return
+
+
+def sanitize_out_dir(path: Path, limit: int = 2 * OUT_DIR_MAX_ENTRIES) -> list[str]:
+    """Remove what the judge must not follow or open from a sandbox's output folder.
+
+    Symbolic links (they would point the judge, which reads as its own user on
+    the host, at host files), FIFOs (an open() would block the judge), sockets
+    and devices are deleted; setuid/setgid/sticky bits are cleared. Returns the
+    relative paths removed.
+    """
+    import stat
+
+    removed: list[str] = []
+    seen = 0
+    stack = [path]
+    while stack:
+        d = stack.pop()
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            seen += 1
+            if seen > limit:
+                return removed
+            try:
+                st = os.lstat(e.path)
+            except OSError:
+                continue
+            mode = st.st_mode
+            if stat.S_ISDIR(mode):
+                stack.append(Path(e.path))
+            elif not stat.S_ISREG(mode):  # link, fifo, socket, device
+                try:
+                    os.unlink(e.path)
+                    removed.append(os.path.relpath(e.path, path))
+                except OSError:
+                    pass
+                continue
+            if mode & 0o7000:
+                try:
+                    os.chmod(e.path, stat.S_IMODE(mode) & 0o777, follow_symlinks=False)
+                except (OSError, NotImplementedError):
+                    pass
+    return removed
 
 
 def _out_dir_over(path: Path, cap: int) -> str | None:
