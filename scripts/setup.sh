@@ -15,6 +15,13 @@ py=${PYTHON:-python3}
 say "python packages (judge + pinned runtime, see docker/requirements-runtime.txt)"
 $py -m pip install -q --disable-pip-version-check -e ".[test]" -r docker/requirements-runtime.txt
 
+# ---- headless browser for the HTML report tests (tests/browser.py) --------------
+if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
+    say "chromium (Debian's package), to load the HTML reports in the tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+# ---------------------------------------------------------------------------------
+
 if [ "${SKIP_DOCKER:-0}" != "1" ]; then
     say "docker engine"
     bash .ci/install-docker.sh

@@ -1,0 +1,86 @@
+"""Who reads a report, and what each audience may see: the one place that filters.
+
+Every format renders a *view* made here, never the raw result document, so a
+format cannot show a candidate what the view does not hold.
+
+- **interviewer**: the whole result document, plus the submission's source
+  (``sources``: file name → text) when the caller supplies it.
+- **candidate**: a whitelist (DESIGN.md, security principle 3). Verdict, score,
+  test names, outcomes, points, each check's name and status
+  (match / mismatch / missing) and a short one-line message. Never the
+  ``details`` (pytest's long repr quotes hidden test source lines), the run's
+  stdout/stderr (they hold the same), check error sizes or mismatch reasons
+  (an absolute error on a scalar, or "1 of 1 values differ" on a bool, gives
+  the reference value away), nor the seed and problem digest.
+"""
+from __future__ import annotations
+
+import copy
+
+AUDIENCES = ("interviewer", "candidate")
+CANDIDATE_SCHEMA = "judge.result.candidate/1"
+SHORT_MESSAGE = 200  # characters of a test's message a candidate sees
+
+# The verdict message a candidate sees. Messages the pipeline builds from the
+# submission alone (intake, syntax, limits) are kept; the rest is replaced.
+_KEEP_MESSAGE = {"invalid_submission", "compilation_error", "time_limit_exceeded", "memory_limit_exceeded"}
+_GENERIC = {
+    "internal_error": "the judge could not judge this submission; it will be judged again",
+    "runtime_error": "the run ended before the tests finished (a crash or a killed process)",
+}
+
+
+def short(text: str | None, cap: int = SHORT_MESSAGE) -> str:
+    """First line of ``text``, at most ``cap`` characters."""
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= cap else line[: cap - 1] + "…"
+
+
+def _candidate_message(doc: dict) -> str:
+    verdict = doc.get("verdict")
+    if verdict in _KEEP_MESSAGE:
+        return short(doc.get("message"), 500)
+    if verdict == "runtime_error":
+        import_error = ((doc.get("run") or {}).get("session") or {}).get("import_error")
+        if import_error:  # the candidate's own exception, raised on import
+            return "your code failed to import: " + short(import_error, 300)
+        return _GENERIC["runtime_error"]
+    if verdict in _GENERIC:
+        return _GENERIC[verdict]
+    return f"{doc.get('earned', 0):g} of {doc.get('total', 0):g} points"
+
+
+def _candidate_test(t: dict) -> dict:
+    return {
+        "name": t["name"], "outcome": t["outcome"], "weight": t.get("weight", 0), "earned": t.get("earned", 0),
+        "message": short(t.get("message")) if t["outcome"] != "passed" else "",
+        "checks": [{"name": c["name"], "status": c["status"]} for c in t.get("checks", [])],
+    }
+
+
+def for_candidate(doc: dict) -> dict:
+    """The candidate's view: a new dict built from whitelisted fields only."""
+    return {
+        "schema": CANDIDATE_SCHEMA, "audience": "candidate",
+        "id": doc.get("id"), "problem": doc.get("problem"), "problem_version": doc.get("problem_version"),
+        "label": doc.get("label", ""), "created": doc.get("created"),
+        "verdict": doc.get("verdict"), "score": doc.get("score", 0.0),
+        "earned": doc.get("earned", 0.0), "total": doc.get("total", 0.0),
+        "message": _candidate_message(doc),
+        "tests": [_candidate_test(t) for t in doc.get("tests", [])],
+    }
+
+
+def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
+    view = copy.deepcopy(doc)
+    view["audience"] = "interviewer"
+    view["sources"] = dict(sources or {})
+    return view
+
+
+def view(doc: dict, audience: str = "interviewer", sources: dict[str, str] | None = None) -> dict:
+    if audience == "candidate":
+        return for_candidate(doc)
+    if audience == "interviewer":
+        return for_interviewer(doc, sources)
+    raise ValueError(f"unknown audience {audience!r} (choose from {', '.join(AUDIENCES)})")

@@ -1,0 +1,36 @@
+"""The HTML report: one self-contained file (inline CSS, no scripts, no fetches).
+
+Templates live in ``judge/templates/``; autoescaping is on for everything, as
+submission source, messages and logs are untrusted. A Content-Security-Policy
+meta tag forbids the page any network fetch.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+from .. import __version__
+from . import fields
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        judge_version=__version__, verdict_label=fields.verdict_label, verdict_tone=fields.verdict_tone,
+        outcome_tone=fields.outcome_tone, check_text=fields.check_text, check_detail=fields.check_detail,
+        num=fields.num, tolerance=fields.tolerance, points=fields.points, mebibytes=fields.mebibytes,
+        numbered=fields.numbered, when=fields.when, full_marks=fields.full_marks,
+    )
+    return env
+
+
+def render(view: dict) -> str:
+    return environment().get_template("report.html").render(
+        v=view, run_stats=fields.run_stats(view), reproducibility=fields.reproducibility(view),
+        logs=fields.logs(view))
