@@ -142,25 +142,63 @@ def rejudge(submission_id, backend, as_json):
 @main.command()
 @click.argument("submission_id", type=int)
 @click.option("--format", "fmt", default="terminal", show_default=True,
-              type=click.Choice(["terminal", "json"]))
+              type=click.Choice(["terminal", "json", "md", "html", "junit", "gradescope"]))
 @click.option("--audience", type=click.Choice(["interviewer", "candidate"]), default="interviewer",
-              show_default=True)
+              show_default=True, help="candidate: no hidden test source, logs or reference-derived numbers")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="write to a file")
 @handled
 def report(submission_id, fmt, audience, output):
-    """Show the latest result of a stored submission."""
-    doc = service.report(submission_id)
-    if fmt == "terminal":
+    """Show the latest result of a stored submission, in a format and for an audience."""
+    from . import report as reports
+    from .store import Store
+
+    store = Store()
+    doc = service.report(submission_id, store=store)
+    sources = reports.stored_sources(store, doc.get("id", submission_id)) if audience == "interviewer" else {}
+    if fmt == "terminal" and not output:
         from .report.terminal import render
 
-        render(doc, audience=audience)
+        render(doc, audience=audience, sources=sources, detail=True)
         return
-    text = json.dumps(doc, indent=2)
+    text = reports.render(doc, fmt, audience, sources)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
+        click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(text)
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("problem")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="submissions judged at once")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="output folder (default: ./batch-PROBLEM-FOLDER); a rerun with it resumes")
+@click.option("--backend", type=BACKEND, default=None, help="default: docker when an engine answers")
+@click.option("--seed", type=int, default=None, help="default: a variant chosen once and kept in the output folder")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="similarity at which a pair is flagged (default: see docs/reports.md)")
+@handled
+def batch(problem, folder, jobs, out, backend, seed, threshold):
+    """Judge every entry of FOLDER (a sub-folder or a .py file each) on one seed; write CSV and HTML."""
+    from rich.console import Console
+
+    from . import batch as batches
+    from . import similarity
+    from .report import index
+
+    result = batches.run(problem, folder, out=out, jobs=jobs, backend=backend, seed=seed,
+                         threshold=similarity.THRESHOLD if threshold is None else threshold)
+    paths = index.write(result)
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    console.print(index.summary_table(result))
+    for p in result.flagged:
+        console.print(f"similar: {p.a} ↔ {p.b} ({p.similarity:.2f})", markup=False, highlight=False)
+    console.print(f"{result.count('judged')} judged, {result.count('reused')} already judged (reused), "
+                  f"{result.count('failed')} failed, {len(result.flagged)} similar pairs, {result.seconds:.0f}s",
+                  highlight=False)
+    console.print(f"wrote {paths['index']} and {paths['csv']}", markup=False, highlight=False)
 
 
 @main.command()
