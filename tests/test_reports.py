@@ -286,3 +286,11 @@ def test_cli_report_formats_and_output_file(fixture_root, judge_home, tmp_path):
     assert term.returncode == 0 and "solution.py" in term.stdout and "digest" in term.stdout
     bad = judge_cli("report", sid, "--format", "pdf")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_terminal_shows_markup_in_untrusted_text_literally(judged):
+    doc = json.loads(json.dumps(judged["docs"]["failing"]))
+    doc["label"], doc["tests"][0]["message"] = "[bold]x[/]y[/i]", "KeyError: '[/]' [red]"
+    for audience in ("interviewer", "candidate"):
+        text = reports.render(doc, "terminal", audience)
+        assert "[bold]x[/]y[/i]" in text and "KeyError: '[/]' [red]" in text

@@ -11,6 +11,7 @@ import io
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -49,17 +50,18 @@ def _tests_table(v: dict) -> Table:
         note = _check_summary(t.get("checks", []))
         if t["outcome"] != "passed" and t.get("message"):
             note = t["message"][:160] + ("; " + note if note else "")
-        row = [t["name"], f"[{OUTCOME_STYLE.get(t['outcome'], '')}]{t['outcome']}[/]", fields.points(t)]
+        row = [escape(t["name"]), f"[{OUTCOME_STYLE.get(t['outcome'], '')}]{escape(t['outcome'])}[/]",
+               fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
-        table.add_row(*row, note)
+        table.add_row(*row, escape(note))
     return table
 
 
 def _details(v: dict, console: Console) -> None:
     failing = [t for t in v.get("tests", []) if t.get("details")]
     for t in failing:
-        console.rule(f"[bold]{t['name']}[/] {t['outcome']}", align="left")
+        console.rule(f"[bold]{escape(t['name'])}[/] {t['outcome']}", align="left")
         text = t["details"]
         if len(text) > DETAILS_CAP:
             text = "…" + text[-DETAILS_CAP:]
@@ -69,15 +71,15 @@ def _details(v: dict, console: Console) -> None:
         console.rule(f"[bold]{log['name']}[/]{cut}", align="left")
         console.print(log["text"].rstrip(), markup=False, highlight=False)
     for name, source in sorted(v.get("sources", {}).items()):
-        console.rule(f"[bold]{name}[/]", align="left")
+        console.rule(f"[bold]{escape(name)}[/]", align="left")
         console.print(Syntax(source, "python", line_numbers=True, word_wrap=True, theme="ansi_dark"))
 
 
 def render_view(v: dict, console: Console, detail: bool = False) -> None:
     verdict = v["verdict"]
     style = VERDICT_STYLE.get(verdict, "bold red")
-    label = f"  ({v['label']})" if v.get("label") else ""
-    console.print(f"[bold]{v['problem']}[/]  submission {v.get('id')}{label}  "
+    label = f"  ({escape(v['label'])})" if v.get("label") else ""
+    console.print(f"[bold]{escape(str(v['problem']))}[/]  submission {v.get('id')}{label}  "
                   f"[{style}]{verdict}[/]  score [bold]{v['score']:g}[/]/100", highlight=False)
     if v.get("message"):
         console.print(f"  {v['message']}", markup=False, highlight=False)
