@@ -80,11 +80,14 @@ def _crash(run: RunResult, output: RunOutput) -> str | None:
     return None
 
 
-def _time_reason(run: RunResult, output: RunOutput, result) -> str | None:
-    """TLE: the wall limit, an import cut by the per-test timeout, or a timed-out
-    test in a submission that is not accepted (its other points still count)."""
+def _time_reason(run: RunResult, output: RunOutput, result, hard_only: bool = False) -> str | None:
+    """TLE: the wall limit, or (unless the run was stopped for memory, which then
+    explains it better) an import cut by the per-test timeout or a timed-out test
+    in a submission that is not accepted (its other points still count)."""
     if run.timed_out:
         return f"the run hit the wall-clock limit ({run.wall_seconds:.0f}s); tests that finished keep their points"
+    if hard_only:
+        return None
     if (output.session or {}).get("import_timed_out") is True:
         return "importing the submission took longer than the per-test limit"
     slow = [t.name for t in result.tests if t.outcome == "timeout"]
@@ -133,11 +136,11 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     doc["tests"] = [t.to_dict() for t in result.tests]
     doc["earned"], doc["total"], doc["score"] = result.earned, result.total, result.percent
     facts.score = result.percent
-    facts.timed_out = _time_reason(run, output, result)
     if run.oom_killed:
         facts.memory = "the run was stopped for using more than the memory limit"
     elif any(t.memory_error for t in output.tests.values()):
         facts.memory = "a test ran out of memory (MemoryError)"
+    facts.timed_out = _time_reason(run, output, result, hard_only=facts.memory is not None)
     facts.crashed = None if (facts.timed_out or facts.memory) else _crash(run, output)
     return _finish(doc, facts)
 
