@@ -27,9 +27,16 @@ from .conftest import FIXTURE_ROOT
 
 SEED = 12345
 HIDDEN = FIXTURE_ROOT / "problems" / "toy" / "hidden" / "test_hidden.py"
-KINDS = ("accepted", "partial", "failing", "zero")
+KINDS = ("accepted", "partial", "failing", "zero", "leaker", "import-leaker")
 FORMATS = reports.FORMATS
 ZERO = "def scale(x, a):\n    return 0.0 * x\n\n\ndef total(x):\n    return 0.0\n"
+# Submissions that read the hidden tests (they are in the sandbox) and raise with their text,
+# in every test or at import: exception messages must not carry it to the candidate.
+_READ_HIDDEN = ("import os, sys\n_t = sys.argv[sys.argv.index('--tests') + 1]\n"
+                "_src = ' '.join(open(os.path.join(_t, f)).read() for f in sorted(os.listdir(_t))"
+                " if f.endswith('.py')).replace(chr(10), ' ')\n")
+LEAKER = _READ_HIDDEN + "def scale(x, a):\n    raise ValueError(_src)\n\n\ndef total(x):\n    raise ValueError(_src)\n"
+IMPORT_LEAKER = _READ_HIDDEN + "raise ValueError(_src)\n"
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +48,17 @@ def judged(tmp_path_factory, local_backend):
     mp.setenv("JUDGE_ROOT", str(FIXTURE_ROOT))
     zero = tmp_path_factory.mktemp("zero") / "solution.py"
     zero.write_text(ZERO)
+    leaker = tmp_path_factory.mktemp("leaker") / "solution.py"
+    leaker.write_text(LEAKER)
+    import_leaker = tmp_path_factory.mktemp("import-leaker") / "solution.py"
+    import_leaker.write_text(IMPORT_LEAKER)
     paths = {
         "accepted": FIXTURE_ROOT / "submissions" / "toy" / "accepted" / "loop",
         "partial": FIXTURE_ROOT / "submissions" / "toy" / "partial" / "no-scale",
         "failing": FIXTURE_ROOT / "problems" / "toy" / "starter",  # raises NotImplementedError in every test
         "zero": zero,  # total() returns 0.0: its absolute error *is* the reference value
+        "leaker": leaker,
+        "import-leaker": import_leaker,
     }
     store = Store(home)
     docs, sources = {}, {}
@@ -66,7 +79,9 @@ def out(judged, kind, fmt, audience):
 def test_the_samples_get_the_expected_verdicts(judged):
     verdicts = {k: d["verdict"] for k, d in judged["docs"].items()}
     assert verdicts == {"accepted": "accepted", "partial": "partial", "failing": "wrong_answer",
-                        "zero": "partial"}
+                        "zero": "partial", "leaker": "wrong_answer", "import-leaker": "runtime_error"}
+    # the positive control: the leaked source really is in the messages the judge stored
+    assert "rtol=1e-9" in judged["docs"]["leaker"]["tests"][0]["message"]
 
 
 @pytest.mark.parametrize("audience", ["interviewer", "candidate"])
@@ -228,8 +243,11 @@ def test_html_is_self_contained_and_escapes_untrusted_text(judged):
 def test_markdown_escapes_untrusted_text(judged):
     doc = json.loads(json.dumps(judged["docs"]["partial"]))
     doc["tests"][0]["outcome"], doc["tests"][0]["message"] = "failed", "<b>x</b> | `y`"
-    text = reports.render(doc, "md", "candidate")
+    doc["label"] = "<i>z</i> | w"
+    text = reports.render(doc, "md", "interviewer")
     assert "<b>" not in text and "&lt;b&gt;" in text and "\\|" in text
+    text = reports.render(doc, "md", "candidate")  # candidates see the label, not the message
+    assert "<i>" not in text and "&lt;i&gt;" in text and "<b>" not in text and "&lt;b&gt;" not in text
 
 
 def test_html_in_a_headless_browser(judged, tmp_path):
@@ -291,6 +309,7 @@ def test_cli_report_formats_and_output_file(fixture_root, judge_home, tmp_path):
 def test_terminal_shows_markup_in_untrusted_text_literally(judged):
     doc = json.loads(json.dumps(judged["docs"]["failing"]))
     doc["label"], doc["tests"][0]["message"] = "[bold]x[/]y[/i]", "KeyError: '[/]' [red]"
-    for audience in ("interviewer", "candidate"):
-        text = reports.render(doc, "terminal", audience)
-        assert "[bold]x[/]y[/i]" in text and "KeyError: '[/]' [red]" in text
+    text = reports.render(doc, "terminal", "interviewer")
+    assert "[bold]x[/]y[/i]" in text and "KeyError: '[/]' [red]" in text
+    text = reports.render(doc, "terminal", "candidate")  # the label only: messages are not shown
+    assert "[bold]x[/]y[/i]" in text and "KeyError" in text and "[red]" not in text
