@@ -42,9 +42,15 @@ def handled(fn):
     return wrapper
 
 
+AUDIENCE = click.option("--audience", type=click.Choice(["interviewer", "candidate"]), default="interviewer",
+                        show_default=True, help="who reads the output (candidate: no hidden details)")
+
+
 def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer") -> None:
     if as_json:
-        click.echo(json.dumps(doc, indent=2))
+        from .report.audience import for_candidate
+
+        click.echo(json.dumps(doc if audience == "interviewer" else for_candidate(doc), indent=2))
     else:
         from .report.terminal import render
 
@@ -121,22 +127,24 @@ def test(problem, path, backend, as_json):
 @click.option("--seed", type=int, default=None, help="judge on this seed instead of a random variant")
 @click.option("--label", default="", help="a name for the submission (candidate, file)")
 @click.option("--json", "as_json", is_flag=True, help="print the result document")
+@AUDIENCE
 @handled
-def submit(problem, path, backend, seed, label, as_json):
+def submit(problem, path, backend, seed, label, as_json, audience):
     """Judge a submission (a folder or a single file) on the hidden tests."""
     doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
-    _emit_result(doc, as_json)
+    _emit_result(doc, as_json, audience)
 
 
 @main.command()
 @click.argument("submission_id", type=int)
 @click.option("--backend", type=BACKEND, default=None, help="default: the backend it was judged with")
 @click.option("--json", "as_json", is_flag=True)
+@AUDIENCE
 @handled
-def rejudge(submission_id, backend, as_json):
+def rejudge(submission_id, backend, as_json, audience):
     """Judge a stored submission again, on its stored seed."""
     doc = service.rejudge(submission_id, backend=backend)
-    _emit_result(doc, as_json)
+    _emit_result(doc, as_json, audience)
 
 
 @main.command()

@@ -115,3 +115,12 @@ def test_verify_fails_on_a_wrong_sample_verdict(judge_cli, fixture_root, tmp_pat
                           capture_output=True, text=True, env={**os.environ, **env_root}, timeout=300)
     assert proc.returncode == 1
     assert "accepted/not-really: got partial" in proc.stdout
+
+
+def test_submit_for_the_candidate_audience_hides_details(judge_cli, fixture_root):
+    sample = fixture_root / "submissions" / "toy" / "partial" / "no-scale"
+    proc = judge_cli("submit", "toy", sample, "--backend", "local", "--json", "--audience", "candidate")
+    doc = json.loads(proc.stdout)
+    assert doc["audience"] == "candidate" and doc["verdict"] == "partial"
+    assert "run" not in doc and "seed" not in doc
+    assert all(set(c) == {"name", "status"} for t in doc["tests"] for c in t["checks"])
