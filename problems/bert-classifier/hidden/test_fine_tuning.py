@@ -3,7 +3,7 @@
 Task: a sequence is "[CLS] w1 ... wL" (L = 3..11 words drawn from ids 3..29,
 padded to 12 on the right or the left); its label is 1 when the marker id 2
 occurs among the words, else 0. The test, not the submission, writes the
-training loop: Adam (lr 3e-3), batches of 32, 60 steps, train mode; then
+training loop: Adam (lr 3e-3), batches of 32, 80 steps, train mode; then
 accuracy on 256 fresh examples in eval mode must be >= 0.9.
 """
 import numpy as np
@@ -13,7 +13,7 @@ import torch
 CFG = dict(vocab_size=30, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
            intermediate_size=64, max_position_embeddings=16, num_labels=2)
 LENGTH = 12
-STEPS = 60
+STEPS = 80
 TARGET = 0.9
 
 
