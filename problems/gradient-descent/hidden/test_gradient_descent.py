@@ -145,8 +145,8 @@ def test_converges_to_least_squares(check, rng, solution):
     check("final_loss", run["losses"][-1], **TOL)
     A = np.hstack([X, np.ones((len(X), 1))])
     closed_form = np.linalg.lstsq(A, y, rcond=None)[0]
-    assert np.max(np.abs(np.append(run["w"], run["b"]) - closed_form)) < 1e-6, \
-        "did not reach the least-squares solution"
+    gap = float(np.max(np.abs(np.append(run["w"], run["b"]) - closed_form)))
+    assert gap < 1e-6, "did not reach the least-squares solution"
 
 
 @pytest.mark.weight(1)
@@ -188,7 +188,8 @@ def test_zero_epochs(check, rng, solution, loss):
     run = train(solution, X, y, 4, epochs=0, loss=loss, lr=0.1, batch_size=5,
                 momentum=0.9, w0=w0, b0=b0)
     check("run", run, **TOL)
-    assert np.array_equal(run["history"][0], np.append(w0, b0))
+    starts_at_start = np.array_equal(run["history"][0], np.append(w0, b0))
+    assert starts_at_start, "with zero epochs, history[0] must be [w0, b0]"
 
 
 @pytest.mark.weight(1)
@@ -210,5 +211,7 @@ def test_inputs_not_modified(check, rng, solution):
                          momentum=0.5, seed=any_seed(rng), w0=w0, b0=0.5)
     check("w", np.asarray(res["w"], dtype=np.float64), **TOL)
     check("b", scalar(res["b"], "b"), **TOL)
-    assert np.array_equal(X, kept[0]) and np.array_equal(y, kept[1]), "X or y was modified"
-    assert np.array_equal(w0, kept[2]), "w0 was modified"
+    data_kept = np.array_equal(X, kept[0]) and np.array_equal(y, kept[1])
+    w0_kept = np.array_equal(w0, kept[2])
+    assert data_kept, "X or y was modified"
+    assert w0_kept, "w0 was modified"

@@ -217,5 +217,7 @@ def test_inputs_not_modified(check, rng, solution):
     loss, grads = solution.loss_and_grads(params, X, y, 0.2)
     check("loss", float(loss), **TOL)
     check_grads(check, {k: np.asarray(grads[k], dtype=np.float64) for k in KEYS})
-    assert all(np.array_equal(params[k], kept[0][k]) for k in KEYS), "params were modified"
-    assert np.array_equal(X, kept[1]) and np.array_equal(y, kept[2]), "X or y was modified"
+    params_kept = all(np.array_equal(params[k], kept[0][k]) for k in KEYS)
+    data_kept = np.array_equal(X, kept[1]) and np.array_equal(y, kept[2])
+    assert params_kept, "params were modified"
+    assert data_kept, "X or y was modified"
