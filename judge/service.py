@@ -141,7 +141,12 @@ def init(problem_id: str, dest: str | Path | None = None, root: Path | None = No
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"{target} exists and is not empty; choose another folder")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(prob.spec_path, target / "README.md")
+    shutil.copy(prob.spec_path, target / "spec.md")
+    files = ", ".join(prob.files)
+    (target / "README.md").write_text(
+        f"# {prob.title}\n\nThe statement is in spec.md. Edit {files}, then:\n\n"
+        f"    judge test {prob.id} .      # the public tests in tests/ (plain `pytest` works too)\n"
+        f"    judge submit {prob.id} .    # judged on the hidden tests\n")
     for f in sorted(prob.starter_dir.iterdir()):
         if f.is_file():
             shutil.copy(f, target / f.name)

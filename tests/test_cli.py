@@ -83,7 +83,8 @@ def test_init_then_test_with_the_public_tests(judge_cli, fixture_root, tmp_path)
     proc = judge_cli("init", "toy", tmp_path / "pack")
     assert proc.returncode == 0, proc.stderr
     pack = tmp_path / "pack"
-    assert {"README.md", "solution.py", "tests", "conftest.py"} <= {p.name for p in pack.iterdir()}
+    assert {"README.md", "spec.md", "solution.py", "tests", "conftest.py"} <= {p.name for p in pack.iterdir()}
+    assert (pack / "spec.md").read_text() == (fixture_root / "problems" / "toy" / "spec.md").read_text()
     assert not (pack / "hidden").exists()
     out = judge_cli("test", "toy", pack)
     assert "0/1 public tests passed" in out.stdout
