@@ -33,6 +33,8 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from .static import parse
+
 K = 8
 WINDOW = 4
 THRESHOLD = 0.6  # calibrated in docs/reports.md: disguised copies 0.83–0.98, independent solutions ≤ 0.42
@@ -73,8 +75,8 @@ class Pair:
 def bound_names(source: str) -> set[str] | None:
     """Names the source binds itself; None when it does not parse."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        tree = parse(source)
+    except (SyntaxError, ValueError, RecursionError):
         return None
     names: set[str] = set()
     for node in ast.walk(tree):

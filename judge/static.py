@@ -10,13 +10,25 @@
 from __future__ import annotations
 
 import ast
+import threading
 import warnings
+
+# CPython 3.11 can fail "AST constructor recursion depth mismatch" when several
+# threads parse at once (gh-106905): judging in threads (verify -j, batch -j)
+# parses under this lock.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse(source: str, name: str = "<submission>") -> ast.Module:
+    """``ast.parse`` that is safe to call from several threads."""
+    with _PARSE_LOCK:
+        return ast.parse(source, name)
 
 
 def syntax_error(texts: dict[str, str]) -> str | None:
     for name in sorted(texts):
         try:
-            with warnings.catch_warnings():
+            with _PARSE_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 compile(texts[name], name, "exec", dont_inherit=True)
         except SyntaxError as exc:
@@ -105,7 +117,7 @@ def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) 
     found: list[str] = []
     for name in sorted(texts):
         try:
-            tree = ast.parse(texts[name], name)
+            tree = parse(texts[name], name)
         except (SyntaxError, ValueError, RecursionError):
             continue
         finder = _Finder(name, imports, calls)

@@ -109,3 +109,19 @@ def test_forbidden_calls_resolve_aliases(code):
 def test_similar_names_are_not_forbidden_calls():
     code = "import torch\nclass MultiheadAttention(torch.nn.Module): pass\nm = MultiheadAttention()"
     assert forbidden_uses({"solution.py": code}, [], ["torch.nn.MultiheadAttention"]) == []
+
+
+def test_static_checks_are_safe_from_many_threads():
+    """CPython 3.11's AST constructor is not thread-safe (gh-106905); verify and batch judge in threads."""
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    src = Path(__file__).read_text() * 3
+
+    def work(_):
+        for _ in range(20):
+            assert syntax_error({"a.py": src}) is None
+            forbidden_uses({"a.py": src}, ["torch"], ["torch.nn.MultiheadAttention"])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(8)))
