@@ -32,6 +32,9 @@ def test_weighted_loss_value(solution, check, rng):
     loss = solution.weighted_loss(tf.constant(labels), tf.constant(logits), cw)
     assert tuple(np.shape(loss)) == (), "weighted_loss must return a scalar"
     check("loss", np.asarray(loss, dtype=np.float64), **LOSS_TOL)
+    # class_weight=None: every class weighs 1.0
+    plain = solution.weighted_loss(tf.constant(labels), tf.constant(logits))
+    check("loss_unweighted", np.asarray(plain, dtype=np.float64), **LOSS_TOL)
 
 
 @pytest.mark.weight(1)
@@ -59,8 +62,10 @@ def test_class_weights_scale_gradient(solution, check, rng):
     g, g_up = grad(cw), grad(cw_up)
     mine = labels == k
     # tripling one class's weight triples exactly that class's gradient rows
-    np.testing.assert_allclose(g_up[mine], 3.0 * g[mine], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(g_up[~mine], g[~mine], rtol=1e-4, atol=1e-6)
+    scaled = bool(np.allclose(g_up[mine], 3.0 * g[mine], rtol=1e-4, atol=1e-6))
+    assert scaled, "tripling a class weight must triple that class's gradient rows"
+    others = bool(np.allclose(g_up[~mine], g[~mine], rtol=1e-4, atol=1e-6))
+    assert others, "tripling a class weight must leave the other classes' gradient rows alone"
     check("grad", g, rtol=1e-4, atol=1e-6)
     check("grad_up", g_up, rtol=1e-4, atol=1e-6)
 
@@ -106,7 +111,8 @@ def _check_history(check, hist):
 @pytest.mark.weight(3)
 def test_loss_history(solution, check, rng, make_model, make_data, tools):
     model, hist, _ = _fit(solution, rng, make_model, make_data, epochs=6, patience=50)
-    assert len(hist["loss"]) == len(hist["val_loss"]) == 6
+    lengths_ok = len(hist["loss"]) == len(hist["val_loss"]) == 6
+    assert lengths_ok, "one loss and one val_loss per epoch"
     _check_history(check, hist)
     check("weights", tools.weights(model), **WEIGHT_TOL)
 
@@ -116,9 +122,10 @@ def test_early_stopping_epoch(solution, check, rng, make_model, make_data):
     patience = 3
     _, hist, _ = _fit(solution, rng, make_model, make_data, **EARLY_STOP, patience=patience)
     run, best = int(hist["epochs_run"]), int(hist["best_epoch"])
-    assert len(hist["val_loss"]) == run
+    assert len(hist["val_loss"]) == run, "one val_loss per epoch run"
     if run < EARLY_STOP["epochs"]:
-        assert run == best + patience + 1
+        ok = run == best + patience + 1
+        assert ok, "an early stop must come `patience` epochs after the best one"
     _check_history(check, hist)
 
 
@@ -127,7 +134,8 @@ def test_restores_best_weights(solution, check, rng, make_model, make_data, tool
     model, hist, (xv, yv) = _fit(solution, rng, make_model, make_data, **EARLY_STOP, patience=2)
     restored = tools.ce(model, xv, yv)
     best = float(hist["val_loss"][int(hist["best_epoch"])])
-    assert abs(restored - best) <= 1e-4 * (1 + abs(best)), "model does not hold the best epoch's weights"
+    holds_best = abs(restored - best) <= 1e-4 * (1 + abs(best))
+    assert holds_best, "the model does not hold the best epoch's weights"
     check("restored_val_loss", restored, **LOSS_TOL)
     check("best_epoch", int(hist["best_epoch"]), exact=True)
     check("weights", tools.weights(model), **WEIGHT_TOL)
@@ -145,7 +153,8 @@ def test_single_batch(solution, check, rng, make_model, make_data, tools):
 def test_patience_larger_than_epochs(solution, check, rng, make_model, make_data, tools):
     model, hist, (xv, yv) = _fit(solution, rng, make_model, make_data, lr=0.4, epochs=5,
                                  patience=9, noise=0.2, shift=1.0)
-    assert int(hist["epochs_run"]) == 5
+    ran_all = int(hist["epochs_run"]) == 5
+    assert ran_all, "patience larger than epochs: every epoch must run"
     _check_history(check, hist)
     check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
 
@@ -157,7 +166,8 @@ def test_dropout_in_training_mode(solution, check, rng, make_model, make_data, t
     _check_history(check, hist)
     # inference mode is deterministic: evaluate twice, same value
     first = solution.evaluate(model, xv, yv)
-    assert float(first) == float(solution.evaluate(model, xv, yv))
+    same = float(first) == float(solution.evaluate(model, xv, yv))
+    assert same, "evaluate must be deterministic (training=False)"
     check("evaluate", float(first), **LOSS_TOL)
 
 
