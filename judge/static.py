@@ -13,16 +13,25 @@ import ast
 import threading
 import warnings
 
-# CPython 3.11 can fail "AST constructor recursion depth mismatch" when several
-# threads parse at once (gh-106905): judging in threads (verify -j, batch -j)
-# parses under this lock.
+# CPython 3.11 can fail "AST constructor recursion depth mismatch" when two
+# threads build Python AST objects at once (gh-106905). Judging runs in threads
+# (verify -j, batch -j): our parses take this lock, and since other code can
+# build ASTs too (3.11's traceback formatting does), a parse that hits the race
+# is tried again.
 _PARSE_LOCK = threading.Lock()
+_PARSE_TRIES = 5
 
 
 def parse(source: str, name: str = "<submission>") -> ast.Module:
     """``ast.parse`` that is safe to call from several threads."""
-    with _PARSE_LOCK:
-        return ast.parse(source, name)
+    for attempt in range(_PARSE_TRIES):
+        try:
+            with _PARSE_LOCK:
+                return ast.parse(source, name)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == _PARSE_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def syntax_error(texts: dict[str, str]) -> str | None:

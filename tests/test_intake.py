@@ -125,3 +125,25 @@ def test_static_checks_are_safe_from_many_threads():
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(work, range(8)))
+
+
+def test_a_parse_hit_by_the_ast_race_is_tried_again(monkeypatch):
+    import ast
+
+    from judge import static
+
+    real, calls = ast.parse, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=30, after=41)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", flaky)
+    assert forbidden_uses({"a.py": "import torch\n"}, ["torch"], []) == ["a.py:1: imports torch (forbidden: torch)"]
+    assert len(calls) == 2
+
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("other")))
+    with pytest.raises(SystemError, match="other"):
+        static.parse("x = 1")
