@@ -36,7 +36,8 @@ def test_verify(problem_id, backend, monkeypatch):
     monkeypatch.delenv("JUDGE_ROOT", raising=False)
     p = problems.load(problem_id, REPO)
     lines = []
-    findings = verify_problem(p, backend, jobs=2, emit_line=lines.append)
+    jobs = max(1, int((os.cpu_count() or 1) // max(1.0, p.limits.cpus)))  # don't oversubscribe the CPUs
+    findings = verify_problem(p, backend, jobs=jobs, emit_line=lines.append)
     print("\n".join(lines))
     errors = [f.line() for f in findings if f.level == "error"]
     assert not errors, "\n".join(errors)
