@@ -21,6 +21,7 @@ def build_args(ns) -> list[str]:
         "--rootdir", ns.tests,
         "--confcutdir", ns.tests,
         "-p", "no:cacheprovider",
+        "-p", "pytest_timeout",
         "-q", "--no-header", "-rN", "--color=no",
         "--judge-out", ns.out,
         "--judge-seed", str(ns.seed),
@@ -45,6 +46,9 @@ def main(argv=None) -> int:
     p.add_argument("--select", default=None)
     ns = p.parse_args(argv)
     sys.dont_write_bytecode = True
+    # The same plugins in every runtime: only ours and pytest-timeout, never whatever
+    # else the host (local backend) has installed.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     os.makedirs(ns.out, exist_ok=True)
     import pytest
 
