@@ -82,50 +82,16 @@ def test_public(problem_id: str, path: str | Path, backend: str | Backend | None
 
 
 CONFTEST = '''\
-"""Fixtures so the public tests run with plain `pytest` in this folder.
-
-The judge runs them (and the hidden tests) with the same fixture names.
-"""
+"""Fixtures so the public tests run with plain `pytest` in this folder: the
+judge's own harness plugin (seed, rng, torch_seed, check, the weight marker)."""
 import importlib
 import sys
-import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "weight(n): points the test is worth")
-
-
-@pytest.fixture(scope="session")
-def seed():
-    return 0
-
-
-@pytest.fixture
-def rng(request, seed):
-    return np.random.default_rng([seed, zlib.crc32(request.node.nodeid.encode())])
-
-
-@pytest.fixture
-def torch_seed(request, seed):
-    import torch
-
-    value = (seed * 1_000_003 + zlib.crc32(request.node.nodeid.encode())) % (2**31)
-    torch.manual_seed(value)
-    return value
-
-
-@pytest.fixture
-def check():
-    def check(name, value, rtol=1e-5, atol=1e-8, exact=False):
-        return value  # the judge compares hidden checks with the reference; here nothing to compare
-
-    return check
+pytest_plugins = ["judge.harness.plugin"]
 
 
 @pytest.fixture(scope="session")
