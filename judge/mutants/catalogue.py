@@ -88,6 +88,19 @@ def load(problem) -> Catalogue:
     return cat
 
 
+def match_equivalents(cat: Catalogue, mutants: list[Mutant]) -> tuple[dict[str, Equivalent], list[str]]:
+    """``({mutant id: its declaration}, [stale entries])``: declarations that match no mutant are stale."""
+    found, used = {}, set()
+    for m in mutants:
+        for i, e in enumerate(cat.equivalent):
+            if e.matches(m):
+                found[m.id] = e
+                used.add(i)
+                break
+    stale = [f"{e.file}: {e.line!r} -> {e.mutant!r}" for i, e in enumerate(cat.equivalent) if i not in used]
+    return found, stale
+
+
 def mistake_mutants(cat: Catalogue, originals: dict[str, str]) -> list[Mutant]:
     """The catalogue's mistakes applied to the reference; a ``find`` not there exactly once is an error."""
     out = []

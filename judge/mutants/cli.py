@@ -18,17 +18,20 @@ def main(problem_id: str, jobs: int = 1, backend: str | None = "local", variants
     chosen = parse_variants(variants, p)
     if list_only:
         cat = catalogue.load(p)
-        for m in all_mutants(p, cat):
-            eq = next((e for e in cat.equivalent if e.matches(m)), None)
+        found = all_mutants(p, cat)
+        equivalent, stale = catalogue.match_equivalents(cat, found)
+        for m in found:
+            eq = equivalent.get(m.id)
             echo(f"{m.id}  L{m.lineno}: {m.line}  →  {m.mutated}" + (f"  [equivalent: {eq.reason}]" if eq else ""))
+        _stale(stale, echo)
+        echo(f"{len(found)} mutants, {len(equivalent)} declared equivalent")
         return 0
     if write_lock and chosen != list(range(p.variants)):
         raise UsageError("--write-lock measures every variant: drop --variants")
     be = get_backend(backend)
     echo(f"mutants of {p.id} on variants {','.join(map(str, chosen))} with the {be.name} backend, {jobs} at a time")
     rep = run(p, be, jobs=jobs, variants=chosen, emit=echo, use_cache=use_cache)
-    for text in rep.stale:
-        echo(f"warning: mutants.yaml: equivalent entry matches no generated mutant (stale): {text}")
+    _stale(rep.stale, echo)
     for o in rep.survivors:
         echo(f"\nsurvivor {o.mutant.id} (line {o.mutant.lineno}, {o.mutant.operator})"
              + (f": {o.mutant.why}" if o.mutant.why else ""))
@@ -41,3 +44,8 @@ def main(problem_id: str, jobs: int = 1, backend: str | None = "local", variants
     if write_lock:
         echo(f"wrote {lock.write(p, rep)}")
     return 0 if rep.count("survived") == 0 else 1
+
+
+def _stale(stale: list[str], echo) -> None:
+    for text in stale:
+        echo(f"warning: mutants.yaml: equivalent entry matches no generated mutant (stale): {text}")

@@ -123,17 +123,13 @@ def run(problem: Problem, backend: Backend, jobs: int = 1, variants: list[int] |
     mutants = all_mutants(problem, cat)
     variants = list(range(problem.variants)) if variants is None else variants
     report = MutationReport(problem.id, variants)
-    used = set()
+    equivalent, report.stale = catalogue.match_equivalents(cat, mutants)
     todo = []
     for m in mutants:
-        eq = next((e for e in cat.equivalent if e.matches(m)), None)
-        if eq is not None:
-            used.add(id(eq))
-            report.outcomes.append(Outcome(m, "equivalent", eq.reason))
-        else:
-            report.outcomes.append(Outcome(m, "pending"))
+        eq = equivalent.get(m.id)
+        report.outcomes.append(Outcome(m, "equivalent", eq.reason) if eq else Outcome(m, "pending"))
+        if not eq:
             todo.append(report.outcomes[-1])
-    report.stale = [f"{e.file}: {e.line!r} -> {e.mutant!r}" for e in cat.equivalent if id(e) not in used]
     seeds = {v: problem.seed_for_variant(v) for v in variants}
     for v, seed in seeds.items():  # the reference records, once per variant, before the mutants race for them
         try:
