@@ -128,16 +128,18 @@ def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], em
     return good
 
 
-def _mutation_checks(p: problems.Problem, emit, strict_mutants: bool) -> None:
+def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list[tuple[str, str]]:
+    """mutants.yaml is valid and its mistakes apply; mutants.lock is there, current and at 100 %.
+    No sandbox run: the score was measured by ``judge mutants --write-lock``."""
     from .mutants import catalogue, lock
     from .mutants.run import reference_files
 
+    found = []
     try:
         catalogue.mistake_mutants(catalogue.load(p), reference_files(p))
     except UsageError as exc:
-        emit("error", str(exc))
-    for level, text in lock.check(p, strict_missing=strict_mutants):
-        emit(level, text)
+        found.append(("error", str(exc)))
+    return found + lock.check(p, strict_missing=strict_mutants)
 
 
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
@@ -153,7 +155,8 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
 
     if not _structure(p, emit):
         return findings
-    _mutation_checks(p, emit, strict_mutants)
+    for level, text in mutation_findings(p, strict_mutants):
+        emit(level, text)
     seeds = {-1: seed} if seed is not None else {v: p.seed_for_variant(v) for v in range(p.variants)}
     refs = _references(p, backend, seeds, emit)
     first = next(iter(seeds))
