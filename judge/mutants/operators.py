@@ -204,8 +204,9 @@ def axis(node, src):
 
 
 COMMUTATIVE_CALLS = {"maximum", "minimum", "add", "multiply", "max", "min", "isclose", "allclose", "array_equal",
-                     "fmax", "fmin", "hypot", "logical_and", "logical_or", "isinstance", "issubclass", "getattr",
-                     "hasattr", "setattr", "print", "zip", "dict", "setdefault", "get", "pop", "format"}
+                     "fmax", "fmin", "hypot", "logical_and", "logical_or", "logaddexp", "logaddexp2", "equal",
+                     "not_equal", "isinstance", "issubclass", "getattr", "hasattr", "setattr", "print", "zip",
+                     "dict", "setdefault", "get", "pop", "format"}
 
 
 def swap_call_args(node, src):
