@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ..i18n import EN, N_, Translator
+
 AUDIENCES = ("interviewer", "candidate")
 CANDIDATE_SCHEMA = "judge.result.candidate/1"
 SHORT_MESSAGE = 200  # characters of a test's message a candidate sees
@@ -27,8 +29,8 @@ SHORT_MESSAGE = 200  # characters of a test's message a candidate sees
 # submission alone (intake, syntax, limits) are kept; the rest is replaced.
 _KEEP_MESSAGE = {"invalid_submission", "compilation_error", "time_limit_exceeded", "memory_limit_exceeded"}
 _GENERIC = {
-    "internal_error": "the judge could not judge this submission; it will be judged again",
-    "runtime_error": "the run ended before the tests finished (a crash or a killed process)",
+    "internal_error": N_("the judge could not judge this submission; it will be judged again"),
+    "runtime_error": N_("the run ended before the tests finished (a crash or a killed process)"),
 }
 
 
@@ -51,18 +53,20 @@ def exception_type(text: str | None) -> str:
     return m.group(1).rsplit(".", 1)[-1] if m else ("failed" if first else "")
 
 
-def _candidate_message(doc: dict) -> str:
+def _candidate_message(doc: dict, _: Translator = EN) -> str:
+    """The message in the candidate's language; a kept message (built by the judge from the
+    submission: file names, a syntax error's place, a limit) stays as the judge wrote it."""
     verdict = doc.get("verdict")
     if verdict in _KEEP_MESSAGE:
         return short(doc.get("message"), 500)
     if verdict == "runtime_error":
         import_error = ((doc.get("run") or {}).get("session") or {}).get("import_error")
         if import_error:  # the type only: the text could carry hidden test source
-            return "your code failed to import: " + (exception_type(import_error) or "error")
-        return _GENERIC["runtime_error"]
+            return _("your code failed to import: {error}").format(error=exception_type(import_error) or "error")
+        return _(_GENERIC["runtime_error"])
     if verdict in _GENERIC:
-        return _GENERIC[verdict]
-    return f"{doc.get('earned', 0):g} of {doc.get('total', 0):g} points"
+        return _(_GENERIC[verdict])
+    return _("{earned} of {total} points").format(earned=f"{doc.get('earned', 0):g}", total=f"{doc.get('total', 0):g}")
 
 
 def _candidate_test(t: dict) -> dict:
@@ -73,15 +77,16 @@ def _candidate_test(t: dict) -> dict:
     }
 
 
-def for_candidate(doc: dict) -> dict:
-    """The candidate's view: a new dict built from whitelisted fields only."""
+def for_candidate(doc: dict, _: Translator = EN) -> dict:
+    """The candidate's view: a new dict built from whitelisted fields only; ``lang`` is
+    the language of its message and of the reports rendered from it."""
     return {
         "schema": CANDIDATE_SCHEMA, "audience": "candidate",
         "id": doc.get("id"), "problem": doc.get("problem"), "problem_version": doc.get("problem_version"),
         "label": doc.get("label", ""), "created": doc.get("created"),
         "verdict": doc.get("verdict"), "score": doc.get("score", 0.0),
         "earned": doc.get("earned", 0.0), "total": doc.get("total", 0.0),
-        "message": _candidate_message(doc),
+        "message": _candidate_message(doc, _), "lang": _.lang,
         "tests": [_candidate_test(t) for t in doc.get("tests", [])],
     }
 
@@ -93,9 +98,10 @@ def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
     return view
 
 
-def view(doc: dict, audience: str = "interviewer", sources: dict[str, str] | None = None) -> dict:
+def view(doc: dict, audience: str = "interviewer", sources: dict[str, str] | None = None,
+         _: Translator = EN) -> dict:
     if audience == "candidate":
-        return for_candidate(doc)
+        return for_candidate(doc, _)
     if audience == "interviewer":
         return for_interviewer(doc, sources)
     raise ValueError(f"unknown audience {audience!r} (choose from {', '.join(AUDIENCES)})")
