@@ -16,7 +16,7 @@ from pathlib import Path
 from .i18n import STATEMENT
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_INLINE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_INLINE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)  # may wrap, not across a blank line
 
 
 @dataclass
@@ -32,6 +32,7 @@ def parse(text: str) -> Parts:
     parts = Parts()
     block: list[str] | None = None
     fence = ""
+    prose: list[str] = []  # lines outside code blocks; inline spans are found in them afterwards
     for line in text.splitlines():
         m = _FENCE.match(line)
         if block is not None:
@@ -43,13 +44,16 @@ def parse(text: str) -> Parts:
             continue
         if m:
             fence, block = m.group(1), [line.strip()]  # the info string (```python) is part of the block
+            prose.append("")  # a code block ends a paragraph
             continue
+        prose.append(line)
         stripped = line.lstrip()
         if re.match(r"#{1,6}\s", stripped) and line.startswith("#"):
             parts.headings.append(stripped)
         if stripped.startswith("|"):
             parts.table_rows += 1
-        parts.inline.update(m.group(2).strip() for m in _INLINE.finditer(line))
+    spans = (" ".join(m.group(2).split()) for m in _INLINE.finditer("\n".join(prose)))
+    parts.inline.update(s for s in spans if s)
     if block is not None:
         parts.code_blocks.append("\n".join(block))  # an unclosed fence runs to the end
     return parts
