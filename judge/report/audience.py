@@ -43,14 +43,14 @@ def short(text: str | None, cap: int = SHORT_MESSAGE) -> str:
 _EXC_TYPE = re.compile(r"^\s*(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Failed|Warning))\b")
 
 
-def exception_type(text: str | None) -> str:
+def exception_type(text: str | None, _: Translator = EN) -> str:
     """Only the exception's type: a message's text is written by code the submission
     controls (it can read the hidden tests inside the sandbox and raise with them)."""
     first = short(text)
     if "Timeout" in first and "pytest-timeout" in first:
-        return "per-test time limit"
+        return _(N_("per-test time limit"))
     m = _EXC_TYPE.match(first)
-    return m.group(1).rsplit(".", 1)[-1] if m else ("failed" if first else "")
+    return m.group(1).rsplit(".", 1)[-1] if m else (_(N_("failed")) if first else "")
 
 
 def _candidate_message(doc: dict, _: Translator = EN) -> str:
@@ -62,17 +62,17 @@ def _candidate_message(doc: dict, _: Translator = EN) -> str:
     if verdict == "runtime_error":
         import_error = ((doc.get("run") or {}).get("session") or {}).get("import_error")
         if import_error:  # the type only: the text could carry hidden test source
-            return _("your code failed to import: {error}").format(error=exception_type(import_error) or "error")
+            return _("your code failed to import: {error}").format(error=exception_type(import_error, _) or _("error"))
         return _(_GENERIC["runtime_error"])
     if verdict in _GENERIC:
         return _(_GENERIC[verdict])
     return _("{earned} of {total} points").format(earned=f"{doc.get('earned', 0):g}", total=f"{doc.get('total', 0):g}")
 
 
-def _candidate_test(t: dict) -> dict:
+def _candidate_test(t: dict, _: Translator = EN) -> dict:
     return {
         "name": t["name"], "outcome": t["outcome"], "weight": t.get("weight", 0), "earned": t.get("earned", 0),
-        "message": exception_type(t.get("message")) if t["outcome"] != "passed" else "",
+        "message": exception_type(t.get("message"), _) if t["outcome"] != "passed" else "",
         "checks": [{"name": c["name"], "status": c["status"]} for c in t.get("checks", [])],
     }
 
@@ -87,7 +87,7 @@ def for_candidate(doc: dict, _: Translator = EN) -> dict:
         "verdict": doc.get("verdict"), "score": doc.get("score", 0.0),
         "earned": doc.get("earned", 0.0), "total": doc.get("total", 0.0),
         "message": _candidate_message(doc, _), "lang": _.lang,
-        "tests": [_candidate_test(t) for t in doc.get("tests", [])],
+        "tests": [_candidate_test(t, _) for t in doc.get("tests", [])],
     }
 
 

@@ -74,6 +74,7 @@ def render(v: dict, _: Translator = EN) -> str:
         suite.set("timestamp", fields.when(v["created"]).replace(" UTC", "").replace(" ", "T"))
     props = ET.SubElement(suite, "properties")
     rows = [("submission", v.get("id")), ("label", v.get("label")), ("verdict", v["verdict"]),
+            ("verdict_label", fields.verdict_label(v["verdict"], _)),
             ("score", f"{v['score']:g}"), ("points", f"{v.get('earned', 0):g}/{v.get('total', 0):g}"),
             ("message", v.get("message"))] + fields.reproducibility(v)
     for key, value in rows:
