@@ -55,9 +55,8 @@ def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer", lang: 
     _ = i18n.translator(lang)
     if as_json:
         from .report.audience import for_candidate
-        from .report.json import labelled
 
-        click.echo(json.dumps(doc if audience == "interviewer" else labelled(for_candidate(doc, _), _), indent=2,
+        click.echo(json.dumps(doc if audience == "interviewer" else for_candidate(doc, _), indent=2,
                               ensure_ascii=False))
     else:
         from .report.terminal import render
