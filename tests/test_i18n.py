@@ -368,6 +368,18 @@ def test_chinese_json_keeps_keys_and_enum_values_english(judged):
     assert zh["message"] == "得分 2 / 4" and en["message"] == "2 of 4 points"
 
 
+def test_fixed_pipeline_messages_are_translated(judged):
+    from judge.report.audience import PIPELINE_MESSAGES
+
+    source = (REPO / "judge" / "pipeline.py").read_text(encoding="utf-8")
+    for message in PIPELINE_MESSAGES:
+        assert f'"{message}"' in source  # still what the pipeline writes
+        doc = dict(judged["failing"], verdict="memory_limit_exceeded", message=message)
+        zh = reports.render(doc, "md", "candidate", lang="zh")
+        assert message not in zh and i18n.translator("zh")(message) in zh and "超出内存限制" in zh
+        assert message in reports.render(doc, "md", "candidate", lang="en")
+
+
 def test_cli_report_and_submit_in_chinese(judge_cli):
     proc = judge_cli("submit", "toy", FIXTURE_ROOT / "submissions" / "toy" / "partial" / "no-scale",
                      "--backend", "local", "--seed", SEED, "--audience", "candidate", "--lang", "zh")

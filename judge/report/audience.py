@@ -34,6 +34,15 @@ _GENERIC = {
 }
 
 
+# Messages judge/pipeline.py writes word for word: a candidate reads them in their language
+# (the others hold file names, places and numbers, and stay as the judge wrote them).
+PIPELINE_MESSAGES = (
+    N_("the run was stopped for using more than the memory limit"),
+    N_("a test ran out of memory (MemoryError)"),
+    N_("importing the submission took longer than the per-test limit"),
+)
+
+
 def short(text: str | None, cap: int = SHORT_MESSAGE) -> str:
     """First line of ``text``, at most ``cap`` characters."""
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
@@ -58,7 +67,8 @@ def _candidate_message(doc: dict, _: Translator = EN) -> str:
     submission: file names, a syntax error's place, a limit) stays as the judge wrote it."""
     verdict = doc.get("verdict")
     if verdict in _KEEP_MESSAGE:
-        return short(doc.get("message"), 500)
+        message = short(doc.get("message"), 500)
+        return _(message) if message in PIPELINE_MESSAGES else message
     if verdict == "runtime_error":
         import_error = ((doc.get("run") or {}).get("session") or {}).get("import_error")
         if import_error:  # the type only: the text could carry hidden test source
