@@ -11,6 +11,7 @@ from functools import wraps
 
 import click
 
+from . import i18n
 from . import problem as problems
 from . import service
 from .errors import JudgeError
@@ -46,15 +47,21 @@ AUDIENCE = click.option("--audience", type=click.Choice(["interviewer", "candida
                         show_default=True, help="who reads the output (candidate: no hidden details)")
 
 
-def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer") -> None:
+LANG = click.option("--lang", type=click.Choice(i18n.LANGS), default=None,
+                    help="language of what a candidate reads (default: the locale's, from LC_ALL, LC_MESSAGES, LANG)")
+
+
+def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer", lang: str | None = None) -> None:
+    _ = i18n.translator(lang)
     if as_json:
         from .report.audience import for_candidate
 
-        click.echo(json.dumps(doc if audience == "interviewer" else for_candidate(doc), indent=2))
+        click.echo(json.dumps(doc if audience == "interviewer" else for_candidate(doc, _), indent=2,
+                              ensure_ascii=False))
     else:
         from .report.terminal import render
 
-        render(doc, audience=audience)
+        render(doc, audience=audience, _=_)
     if doc["verdict"] == "internal_error":
         sys.exit(3)
 
@@ -80,23 +87,37 @@ def list_cmd(as_json):
         click.echo(f"{p.id:26} {p.difficulty:7} {p.framework:11} {p.title}  [{', '.join(p.tags)}]")
 
 
+def _no_translation(st: dict) -> None:
+    if st["lang"] != st["asked"]:
+        _ = i18n.translator(st["asked"])
+        click.echo(_("{problem} has no statement in this language yet; here is the English one")
+                   .format(problem=st["problem"]), err=True)
+
+
 @main.command()
 @click.argument("problem")
+@LANG
 @handled
-def show(problem):
+def show(problem, lang):
     """Print a problem's statement."""
-    p = problems.load(problem)
-    click.echo(p.spec_path.read_text(encoding="utf-8"))
+    st = service.statement(problem, lang)
+    _no_translation(st)
+    click.echo(st["text"])
 
 
 @main.command()
 @click.argument("problem")
 @click.argument("dest", required=False)
+@LANG
 @handled
-def init(problem, dest):
-    """Write the starter files and public tests for a candidate."""
-    target = service.init(problem, dest)
-    click.echo(f"wrote {target}/ — edit the starter, then: judge test {problem} {target}")
+def init(problem, dest, lang):
+    """Write the statement, starter files and public tests for a candidate."""
+    st = service.statement(problem, lang)
+    _no_translation(st)
+    target = service.init(problem, dest, lang=st["asked"])
+    _ = i18n.translator(st["asked"])
+    click.echo(_("wrote {target}/ — edit the starter, then: judge test {problem} {target}")
+               .format(target=target, problem=problem))
 
 
 @main.command()
@@ -104,20 +125,25 @@ def init(problem, dest):
 @click.argument("path")
 @click.option("--backend", type=BACKEND, default="local", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@LANG
 @handled
-def test(problem, path, backend, as_json):
+def test(problem, path, backend, as_json, lang):
     """Run the public tests on a submission (nothing is stored)."""
+    from .report.fields import outcome_label
+
+    _ = i18n.translator(lang)
     res = service.test_public(problem, path, backend)
     if as_json:
         click.echo(json.dumps(res, indent=2))
         return
     if res["import_error"]:
-        click.echo(f"your code failed to import: {res['import_error']}")
+        click.echo(_("your code failed to import: {error}").format(error=res["import_error"]))
     for t in res["tests"]:
-        click.echo(f"{t['outcome']:8} {t['name']}" + (f"  — {t['message']}" if t["message"] and t["outcome"] != "passed" else ""))
+        outcome = t["outcome"] if _.lang == "en" else outcome_label(t["outcome"], _)
+        click.echo(f"{outcome:8} {t['name']}" + (f"  — {t['message']}" if t["message"] and t["outcome"] != "passed" else ""))
         if t["outcome"] != "passed" and t["details"]:
             click.echo("         " + t["details"][-1500:].replace("\n", "\n         "))
-    click.echo(f"{res['passed']}/{res['total']} public tests passed")
+    click.echo(_("{passed}/{total} public tests passed").format(passed=res["passed"], total=res["total"]))
 
 
 @main.command()
@@ -128,11 +154,12 @@ def test(problem, path, backend, as_json):
 @click.option("--label", default="", help="a name for the submission (candidate, file)")
 @click.option("--json", "as_json", is_flag=True, help="print the result document")
 @AUDIENCE
+@LANG
 @handled
-def submit(problem, path, backend, seed, label, as_json, audience):
+def submit(problem, path, backend, seed, label, as_json, audience, lang):
     """Judge a submission (a folder or a single file) on the hidden tests."""
     doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
-    _emit_result(doc, as_json, audience)
+    _emit_result(doc, as_json, audience, lang)
 
 
 @main.command()
@@ -140,11 +167,12 @@ def submit(problem, path, backend, seed, label, as_json, audience):
 @click.option("--backend", type=BACKEND, default=None, help="default: the backend it was judged with")
 @click.option("--json", "as_json", is_flag=True)
 @AUDIENCE
+@LANG
 @handled
-def rejudge(submission_id, backend, as_json, audience):
+def rejudge(submission_id, backend, as_json, audience, lang):
     """Judge a stored submission again, on its stored seed."""
     doc = service.rejudge(submission_id, backend=backend)
-    _emit_result(doc, as_json, audience)
+    _emit_result(doc, as_json, audience, lang)
 
 
 @main.command()
@@ -154,8 +182,9 @@ def rejudge(submission_id, backend, as_json, audience):
 @click.option("--audience", type=click.Choice(["interviewer", "candidate"]), default="interviewer",
               show_default=True, help="candidate: no hidden test source, logs or reference-derived numbers")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="write to a file")
+@LANG
 @handled
-def report(submission_id, fmt, audience, output):
+def report(submission_id, fmt, audience, output, lang):
     """Show the latest result of a stored submission, in a format and for an audience."""
     from . import report as reports
     from .store import Store
@@ -166,9 +195,9 @@ def report(submission_id, fmt, audience, output):
     if fmt == "terminal" and not output:
         from .report.terminal import render
 
-        render(doc, audience=audience, sources=sources, detail=True)
+        render(doc, audience=audience, sources=sources, detail=True, _=i18n.translator(lang))
         return
-    text = reports.render(doc, fmt, audience, sources)
+    text = reports.render(doc, fmt, audience, sources, lang=i18n.normalize(lang))
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

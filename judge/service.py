@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import i18n
 from . import problem as problems
 from .errors import UsageError
 from .intake import read_submission, write_files
@@ -100,19 +101,46 @@ def solution():
 '''
 
 
-def init(problem_id: str, dest: str | Path | None = None, root: Path | None = None) -> Path:
-    """Write a candidate pack: statement, starter files, public tests, a conftest."""
+def statement(problem_id: str, lang: str | None = "en", root: Path | None = None) -> dict:
+    """The statement in ``lang`` (en | zh; None: the locale's): ``text``, the ``lang`` it is in
+    (English when the problem has no translation yet), its ``path`` and the ``title`` (its heading)."""
     prob = problems.load(problem_id, root)
+    asked = i18n.normalize(lang)
+    path, shown = i18n.statement(prob, asked)
+    text = path.read_text(encoding="utf-8")
+    heading = next((ln[2:].strip() for ln in text.splitlines() if ln.startswith("# ")), "")
+    return {"problem": prob.id, "lang": shown, "asked": asked, "path": path, "text": text,
+            "title": heading or prob.title}
+
+
+def _readme(prob: problems.Problem, title: str, _: i18n.Translator, original: str | None) -> str:
+    files = ", ".join(prob.files)
+    lines = [f"# {title}", "", _("The statement is in {spec}. Edit {files}, then:").format(spec="spec.md", files=files),
+             "", f"    judge test {prob.id} .      # " + _("the public tests in tests/ (plain `pytest` works too)"),
+             f"    judge submit {prob.id} .    # " + _("judged on the hidden tests")]
+    if original:
+        lines += ["", _("The English original of the statement is in {file}; where the two differ, it decides.")
+                  .format(file=original)]
+    return "\n".join(lines) + "\n"
+
+
+def init(problem_id: str, dest: str | Path | None = None, root: Path | None = None, lang: str | None = "en") -> Path:
+    """Write a candidate pack: statement (spec.md, in ``lang``; a translated pack adds the
+    English original as spec.en.md), README in ``lang``, starter files, public tests, a conftest."""
+    prob = problems.load(problem_id, root)
+    st = statement(problem_id, lang, root)
+    _ = i18n.translator(st["lang"])
     target = Path(dest or prob.id)
     if target.exists() and any(target.iterdir()):
-        raise UsageError(f"{target} exists and is not empty; choose another folder")
+        raise UsageError(_("{target} exists and is not empty; choose another folder").format(target=target))
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(prob.spec_path, target / "spec.md")
-    files = ", ".join(prob.files)
-    (target / "README.md").write_text(
-        f"# {prob.title}\n\nThe statement is in spec.md. Edit {files}, then:\n\n"
-        f"    judge test {prob.id} .      # the public tests in tests/ (plain `pytest` works too)\n"
-        f"    judge submit {prob.id} .    # judged on the hidden tests\n")
+    (target / "spec.md").write_text(st["text"], encoding="utf-8")
+    original = None
+    if st["lang"] != "en":
+        original = "spec.en.md"
+        shutil.copy(prob.spec_path, target / original)
+    title = prob.title if st["lang"] == "en" else st["title"]
+    (target / "README.md").write_text(_readme(prob, title, _, original), encoding="utf-8")
     for f in sorted(prob.starter_dir.iterdir()):
         if f.is_file():
             shutil.copy(f, target / f.name)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import problem as problems
+from . import statements
 from .errors import InternalError, UsageError
 from .intake import read_submission
 from .outputs import RunOutput
@@ -68,7 +69,10 @@ def _structure(p: problems.Problem, emit) -> bool:
             ok = False
             emit("error", text)
 
-    need(p.spec_path.is_file() and p.spec_path.stat().st_size > 0, "spec.md missing or empty")
+    # the statement pair: an error each, but judging can still be checked (hence no `need`)
+    for text in statements.findings(p.dir):
+        emit("error", f"statement: {text}")
+    ok = ok and p.spec_path.is_file()  # no English statement: not a problem one can hand out
     for folder, label in ((p.starter_dir, "starter"), (p.reference_dir, "reference")):
         names = sorted(f.name for f in folder.glob("*.py")) if folder.is_dir() else []
         need(sorted(p.files) == [n for n in names if n in p.files] and set(p.files) <= set(names),

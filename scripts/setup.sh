@@ -20,6 +20,11 @@ if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; the
     say "chromium (Debian's package), to load the HTML reports in the tests"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# CJK fonts, so the Chinese reports render in the browser tests (tests/test_i18n.py)
+if [ "${SKIP_BROWSER:-0}" != "1" ] && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+    say "fonts-noto-cjk (Debian's package), for the Chinese HTML reports"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi
 # ---------------------------------------------------------------------------------
 
 if [ "${SKIP_DOCKER:-0}" != "1" ]; then

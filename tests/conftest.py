@@ -16,6 +16,15 @@ def judge_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """The judge takes its language from the locale (LC_ALL > LC_MESSAGES > LANG): tests
+    run in English, whatever the machine's locale, unless they set another."""
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def fixture_root(monkeypatch):
     monkeypatch.setenv("JUDGE_ROOT", str(FIXTURE_ROOT))

@@ -6,6 +6,7 @@ renders a view and never the raw document.
 """
 from __future__ import annotations
 
+from ..i18n import translator
 from .audience import AUDIENCES, view
 
 FORMATS = ("terminal", "json", "md", "html", "junit", "gradescope")
@@ -14,14 +15,17 @@ SUFFIX = {"terminal": ".txt", "json": ".json", "md": ".md", "html": ".html", "ju
 
 
 def render(doc: dict, fmt: str = "terminal", audience: str = "interviewer",
-           sources: dict[str, str] | None = None) -> str:
+           sources: dict[str, str] | None = None, lang: str = "en") -> str:
+    """``lang`` (en | zh) is the language of what a candidate reads; the words only an
+    interviewer sees (run, reproducibility, logs) stay English, and so do JSON keys and enum values."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    _ = translator(lang)
     if fmt == "terminal":
         from .terminal import to_text
 
-        return to_text(doc, audience, sources)
-    v = view(doc, audience, sources)
+        return to_text(doc, audience, sources, _=_)
+    v = view(doc, audience, sources, _)
     if fmt == "json":
         from .json import render as out
     elif fmt == "md":
@@ -32,7 +36,7 @@ def render(doc: dict, fmt: str = "terminal", audience: str = "interviewer",
         from .junit import render as out
     else:
         from .gradescope import render as out
-    return out(v)
+    return out(v, _)
 
 
 def stored_sources(store, sid: int | None) -> dict[str, str]:

@@ -7,18 +7,47 @@ from __future__ import annotations
 
 import time
 
+from ..i18n import EN, N_, Translator
+
+# Candidate-facing words: msgids of the catalog (judge/locale/), translated by the ``_`` passed in.
 VERDICT_LABEL = {
-    "accepted": "Accepted", "partial": "Partial", "wrong_answer": "Wrong answer",
-    "time_limit_exceeded": "Time limit exceeded", "memory_limit_exceeded": "Memory limit exceeded",
-    "runtime_error": "Runtime error", "compilation_error": "Compilation error",
-    "invalid_submission": "Invalid submission", "internal_error": "Internal error",
+    "accepted": N_("Accepted"), "partial": N_("Partial"), "wrong_answer": N_("Wrong answer"),
+    "time_limit_exceeded": N_("Time limit exceeded"), "memory_limit_exceeded": N_("Memory limit exceeded"),
+    "runtime_error": N_("Runtime error"), "compilation_error": N_("Compilation error"),
+    "invalid_submission": N_("Invalid submission"), "internal_error": N_("Internal error"),
 }
+VERDICT_EXPLANATION = {
+    "accepted": N_("Every hidden test passed and every checked value matched."),
+    "partial": N_("Some hidden tests earned their points; the score counts them."),
+    "wrong_answer": N_("No hidden test earned its points."),
+    "time_limit_exceeded": N_("The run went over a time limit; tests that finished keep their points."),
+    "memory_limit_exceeded": N_("The run used more memory than the limit allows."),
+    "runtime_error": N_("The code crashed on import, or the run ended before the tests finished."),
+    "compilation_error": N_("A submitted file is not valid Python."),
+    "invalid_submission": N_("The files are not what the problem asks for (names, size, encoding or a forbidden import)."),
+    "internal_error": N_("The judge could not judge this submission; it will be judged again."),
+}
+OUTCOME_LABEL = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"), "timeout": N_("timeout"),
+                 "skipped": N_("skipped"), "not_run": N_("not run")}
+STATUS_LABEL = {"match": N_("match"), "mismatch": N_("mismatch"), "missing": N_("missing")}
 GOOD, MIXED, BAD = "good", "mixed", "bad"
 LOG_CAP = 8000  # characters of each log a report shows (the document keeps more)
 
 
-def verdict_label(verdict: str | None) -> str:
-    return VERDICT_LABEL.get(verdict or "", verdict or "?")
+def verdict_label(verdict: str | None, _: Translator = EN) -> str:
+    return _(VERDICT_LABEL[verdict]) if verdict in VERDICT_LABEL else (verdict or "?")
+
+
+def verdict_explanation(verdict: str | None, _: Translator = EN) -> str:
+    return _(VERDICT_EXPLANATION[verdict]) if verdict in VERDICT_EXPLANATION else ""
+
+
+def outcome_label(outcome: str, _: Translator = EN) -> str:
+    return _(OUTCOME_LABEL[outcome]) if outcome in OUTCOME_LABEL else outcome
+
+
+def status_label(status: str, _: Translator = EN) -> str:
+    return _(STATUS_LABEL[status]) if status in STATUS_LABEL else status
 
 
 def verdict_tone(verdict: str | None) -> str:
@@ -58,10 +87,10 @@ def check_detail(c: dict) -> str:
     return ", ".join(bits)
 
 
-def check_text(c: dict) -> str:
+def check_text(c: dict, _: Translator = EN) -> str:
     """One line for a check."""
     detail = check_detail(c)
-    return f"{c['name']}: {c['status']}" + (f" — {detail}" if detail else "")
+    return f"{c['name']}: {status_label(c['status'], _)}" + (f" — {detail}" if detail else "")
 
 
 def points(test: dict) -> str:

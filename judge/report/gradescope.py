@@ -15,26 +15,27 @@ from __future__ import annotations
 
 import json
 
+from ..i18n import EN, Translator
 from . import fields
 
 
-def _output(t: dict) -> str:
+def _output(t: dict, _: Translator = EN) -> str:
     lines = []
     if t["outcome"] != "passed":
-        lines.append(f"{t['outcome']}" + (f": {t['message']}" if t.get("message") else ""))
-    lines += [fields.check_text(c) for c in t.get("checks", [])]
+        lines.append(fields.outcome_label(t["outcome"], _) + (f": {t['message']}" if t.get("message") else ""))
+    lines += [fields.check_text(c, _) for c in t.get("checks", [])]
     if t.get("details"):
         lines += ["", t["details"]]
     return "\n".join(lines)
 
 
-def results(v: dict) -> dict:
+def results(v: dict, _: Translator = EN) -> dict:
     interviewer = v.get("audience") == "interviewer"
     visibility = "hidden" if interviewer else "visible"
     out = {
         "score": round(float(v.get("score", 0.0)), 2),
         "max_score": 100.0,
-        "output": f"{fields.verdict_label(v['verdict'])}: {v.get('message', '')}".strip(),
+        "output": f"{fields.verdict_label(v['verdict'], _)}: {v.get('message', '')}".strip(),
         "visibility": visibility,
         "stdout_visibility": "hidden",
         "tests": [],
@@ -48,7 +49,7 @@ def results(v: dict) -> dict:
             "name": t["name"], "number": str(n),
             "score": float(t.get("earned", 0)), "max_score": float(t.get("weight", 0)),
             "status": "passed" if full else "failed",
-            "output": _output(t), "visibility": visibility,
+            "output": _output(t, _), "visibility": visibility,
         })
     if interviewer:
         out["extra_data"] = {k: val for k, val in fields.reproducibility(v)}
@@ -56,5 +57,5 @@ def results(v: dict) -> dict:
     return out
 
 
-def render(v: dict) -> str:
-    return json.dumps(results(v), indent=2, ensure_ascii=False) + "\n"
+def render(v: dict, _: Translator = EN) -> str:
+    return json.dumps(results(v, _), indent=2, ensure_ascii=False) + "\n"

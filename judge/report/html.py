@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 
 from .. import __version__
+from ..i18n import EN, Translator
 from . import fields
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -26,11 +27,14 @@ def environment() -> Environment:
         outcome_tone=fields.outcome_tone, check_text=fields.check_text, check_detail=fields.check_detail,
         num=fields.num, tolerance=fields.tolerance, points=fields.points, mebibytes=fields.mebibytes,
         numbered=fields.numbered, when=fields.when, full_marks=fields.full_marks,
+        verdict_explanation=fields.verdict_explanation, outcome_label=fields.outcome_label,
+        status_label=fields.status_label, _=EN,  # a page rendered without a language is English
     )
     return env
 
 
-def render(view: dict) -> str:
+def render(view: dict, _: Translator = EN) -> str:
+    """Candidate text in ``_``'s language (templates call ``_("...")``); ``<html lang>`` follows it."""
     return environment().get_template("report.html").render(
         v=view, run_stats=fields.run_stats(view), reproducibility=fields.reproducibility(view),
-        logs=fields.logs(view))
+        logs=fields.logs(view), _=_)

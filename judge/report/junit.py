@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ..i18n import EN, Translator
 from . import fields
 from .audience import short
 
@@ -31,46 +32,49 @@ def split_name(problem: str, test_name: str) -> tuple[str, str]:
     return ".".join([problem, module, *parts[1:-1]]), parts[-1]
 
 
-def _body(v: dict, t: dict) -> str:
-    lines = [f"{t['outcome']}, {fields.points(t)} points"]
+def _body(v: dict, t: dict, _: Translator = EN) -> str:
+    lines = [_("{outcome}, {points} points").format(outcome=fields.outcome_label(t["outcome"], _), points=fields.points(t))]
     if t.get("message"):
         lines.append(t["message"])
-    lines += [fields.check_text(c) for c in t.get("checks", []) if c["status"] != "match"]
+    lines += [fields.check_text(c, _) for c in t.get("checks", []) if c["status"] != "match"]
     if t.get("details"):  # interviewer views only
         lines += ["", t["details"]]
     return clean("\n".join(lines))
 
 
-def _testcase(suite: ET.Element, v: dict, t: dict) -> str:
+def _testcase(suite: ET.Element, v: dict, t: dict, _: Translator = EN) -> str:
     classname, name = split_name(v["problem"], t["name"])
     case = ET.SubElement(suite, "testcase", classname=classname, name=name)
     if "duration" in t:
         case.set("time", f"{t.get('duration') or 0:.3f}")
     bad_checks = [c for c in t.get("checks", []) if c["status"] != "match"]
-    first_line = t.get("message") or (fields.check_text(bad_checks[0]) if bad_checks else t["outcome"])
+    first_line = t.get("message") or (fields.check_text(bad_checks[0], _) if bad_checks
+                                      else fields.outcome_label(t["outcome"], _))
     message = clean(short(first_line, 300))
     if t["outcome"] == "skipped":
         ET.SubElement(case, "skipped", message=message)
         return "skipped"
     if t["outcome"] in ERROR_OUTCOMES:
         el = ET.SubElement(case, "error", message=message, type=t["outcome"])
-        el.text = _body(v, t)
+        el.text = _body(v, t, _)
         return "errors"
     if t["outcome"] != "passed" or t.get("earned", 0) < t.get("weight", 0):
         kind = "failed" if t["outcome"] != "passed" else "check_mismatch"
         el = ET.SubElement(case, "failure", message=message, type=kind)
-        el.text = _body(v, t)
+        el.text = _body(v, t, _)
         return "failures"
     return "passed"
 
 
-def render(v: dict) -> str:
+def render(v: dict, _: Translator = EN) -> str:
+    """Keys, property names and ``type`` attributes stay English; messages and bodies are in ``_``'s language."""
     root = ET.Element("testsuites", name=f"mljudge {v['problem']}")
     suite = ET.SubElement(root, "testsuite", name=v["problem"])
     if v.get("created"):
         suite.set("timestamp", fields.when(v["created"]).replace(" UTC", "").replace(" ", "T"))
     props = ET.SubElement(suite, "properties")
     rows = [("submission", v.get("id")), ("label", v.get("label")), ("verdict", v["verdict"]),
+            ("verdict_label", fields.verdict_label(v["verdict"], _)),
             ("score", f"{v['score']:g}"), ("points", f"{v.get('earned', 0):g}/{v.get('total', 0):g}"),
             ("message", v.get("message"))] + fields.reproducibility(v)
     for key, value in rows:
@@ -79,13 +83,13 @@ def render(v: dict) -> str:
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     tests = v.get("tests") or []
     for t in tests:
-        kind = _testcase(suite, v, t)
+        kind = _testcase(suite, v, t, _)
         if kind in counts:
             counts[kind] += 1
     if not tests:
         case = ET.SubElement(suite, "testcase", classname=v["problem"], name="submission")
         if v["verdict"] != "accepted":
-            el = ET.SubElement(case, "error", message=clean(v.get("message") or v["verdict"])[:300],
+            el = ET.SubElement(case, "error", message=clean(v.get("message") or fields.verdict_label(v["verdict"], _))[:300],
                                type=v["verdict"])
             el.text = clean(v.get("message") or "")
             counts["errors"] += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import EN, Translator
 from . import fields
 
 
@@ -28,15 +29,15 @@ def fence(text: str, lang: str = "") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
-def _tests(v: dict) -> list[str]:
+def _tests(v: dict, _: Translator = EN) -> list[str]:
     interviewer = v["audience"] == "interviewer"
-    head = ["test", "outcome", "points"] + (["time"] if interviewer else []) + ["checks / message"]
+    head = [_("test"), _("outcome"), _("points")] + (["time"] if interviewer else []) + [_("checks / message")]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for t in v["tests"]:
-        notes = [fields.check_text(c) for c in t.get("checks", [])]
+        notes = [fields.check_text(c, _) for c in t.get("checks", [])]
         if t["outcome"] != "passed" and t.get("message"):
             notes.insert(0, t["message"][:300])
-        row = [code(t["name"]), t["outcome"], fields.points(t)]
+        row = [code(t["name"]), fields.outcome_label(t["outcome"], _), fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
         row.append("<br>".join(cell(n) for n in notes))
@@ -50,17 +51,19 @@ def _pairs(title: str, rows: list[tuple[str, str]]) -> list[str]:
     return ["", f"## {title}", "", "| | |", "|---|---|"] + [f"| {cell(k)} | {cell(v)} |" for k, v in rows]
 
 
-def render(v: dict) -> str:
-    title = f"# {cell(v['problem'])} — submission {v.get('id')}"
+def render(v: dict, _: Translator = EN) -> str:
+    title = f"# {cell(v['problem'])} — " + _("submission {id}").format(id=v.get("id"))
     if v.get("label"):
         title += f" ({cell(v['label'])})"
+    points = _("{earned} of {total} points").format(earned=f"{v.get('earned', 0):g}", total=f"{v.get('total', 0):g}")
     lines = [title, "",
-             f"**{fields.verdict_label(v['verdict'])}** — score **{v['score']:g}/100** "
-             f"({v.get('earned', 0):g} of {v.get('total', 0):g} points)", ""]
+             f"**{fields.verdict_label(v['verdict'], _)}** — " + _("score") + f" **{v['score']:g}/100** ({points})", ""]
+    if v["audience"] == "candidate":
+        lines += [f"_{cell(fields.verdict_explanation(v['verdict'], _))}_", ""]
     if v.get("message"):
         lines += [f"> {cell(v['message'])}", ""]
     if v.get("tests"):
-        lines += ["## Tests", ""] + _tests(v)
+        lines += ["## " + _("Tests"), ""] + _tests(v, _)
     if v["audience"] == "interviewer":
         failing = [t for t in v.get("tests", []) if t.get("details")]
         if failing:
@@ -76,5 +79,5 @@ def render(v: dict) -> str:
             cut = f" (last {len(log['text'])} of {log['size']} characters)" if log["truncated"] else ""
             lines += ["", f"## Log: {log['name']}{cut}", "", fence(log["text"])]
     else:
-        lines += ["", "_Hidden tests are not shown; only their names and outcomes._"]
+        lines += ["", "_" + _("Hidden tests are not shown; only their names and outcomes.") + "_"]
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
+from ..i18n import EN, Translator
 from . import fields
 from .audience import view as make_view
 
@@ -27,30 +28,31 @@ OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": 
 DETAILS_CAP = 1500  # characters of a failure's long repr shown per test
 
 
-def _check_summary(checks: list[dict]) -> str:
+def _check_summary(checks: list[dict], _: Translator = EN) -> str:
     if not checks:
         return ""
     bad = [c for c in checks if c["status"] != "match"]
     if not bad:
-        return f"{len(checks)} match"
-    more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
-    return "; ".join(fields.check_text(c) for c in bad[:3]) + more
+        return _("{n} match").format(n=len(checks))
+    more = " " + _("(+{n} more)").format(n=len(bad) - 3) if len(bad) > 3 else ""
+    return "; ".join(fields.check_text(c, _) for c in bad[:3]) + more
 
 
-def _tests_table(v: dict) -> Table:
+def _tests_table(v: dict, _: Translator = EN) -> Table:
     table = Table(show_header=True, header_style="bold", expand=False)
-    table.add_column("test", overflow="fold")
-    table.add_column("outcome")
-    table.add_column("points", justify="right")
+    table.add_column(_("test"), overflow="fold")
+    table.add_column(_("outcome"))
+    table.add_column(_("points"), justify="right")
     interviewer = v["audience"] == "interviewer"
     if interviewer:
         table.add_column("time", justify="right")
-    table.add_column("checks / message", overflow="fold")
+    table.add_column(_("checks / message"), overflow="fold")
     for t in v["tests"]:
-        note = _check_summary(t.get("checks", []))
+        note = _check_summary(t.get("checks", []), _)
         if t["outcome"] != "passed" and t.get("message"):
             note = t["message"][:160] + ("; " + note if note else "")
-        row = [escape(t["name"]), f"[{OUTCOME_STYLE.get(t['outcome'], '')}]{escape(t['outcome'])}[/]",
+        outcome = t["outcome"] if _.lang == "en" else fields.outcome_label(t["outcome"], _)
+        row = [escape(t["name"]), f"[{OUTCOME_STYLE.get(t['outcome'], '')}]{escape(outcome)}[/]",
                fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
@@ -75,16 +77,21 @@ def _details(v: dict, console: Console) -> None:
         console.print(Syntax(source, "python", line_numbers=True, word_wrap=True, theme="ansi_dark"))
 
 
-def render_view(v: dict, console: Console, detail: bool = False) -> None:
+def render_view(v: dict, console: Console, detail: bool = False, _: Translator = EN) -> None:
+    """English shows the verdict's code (``accepted``), other languages its label."""
     verdict = v["verdict"]
     style = VERDICT_STYLE.get(verdict, "bold red")
     label = f"  ({escape(v['label'])})" if v.get("label") else ""
-    console.print(f"[bold]{escape(str(v['problem']))}[/]  submission {v.get('id')}{label}  "
-                  f"[{style}]{verdict}[/]  score [bold]{v['score']:g}[/]/100", highlight=False)
+    shown = verdict if _.lang == "en" else fields.verdict_label(verdict, _)
+    console.print(f"[bold]{escape(str(v['problem']))}[/]  " + escape(_("submission {id}").format(id=v.get("id")))
+                  + f"{label}  [{style}]{escape(shown)}[/]  " + escape(_("score"))
+                  + f" [bold]{v['score']:g}[/]/100", highlight=False)
+    if v["audience"] == "candidate":
+        console.print("  " + fields.verdict_explanation(verdict, _), markup=False, highlight=False)
     if v.get("message"):
         console.print(f"  {v['message']}", markup=False, highlight=False)
     if v.get("tests"):
-        console.print(_tests_table(v))
+        console.print(_tests_table(v, _))
     if v["audience"] != "interviewer":
         return
     run = v.get("run") or {}
@@ -103,15 +110,15 @@ def render_view(v: dict, console: Console, detail: bool = False) -> None:
 
 
 def render(doc: dict, audience: str = "interviewer", console: Console | None = None,
-           sources: dict[str, str] | None = None, detail: bool = False) -> None:
+           sources: dict[str, str] | None = None, detail: bool = False, _: Translator = EN) -> None:
     console = console or Console(width=None if sys.stdout.isatty() else 150)
-    render_view(make_view(doc, audience, sources), console, detail=detail)
+    render_view(make_view(doc, audience, sources, _), console, detail=detail, _=_)
 
 
 def to_text(doc: dict, audience: str = "interviewer", sources: dict[str, str] | None = None,
-            width: int = 120) -> str:
+            width: int = 120, _: Translator = EN) -> str:
     """The detailed terminal report as plain text (for ``-o``)."""
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, force_terminal=False)
-    render_view(make_view(doc, audience, sources), console, detail=True)
+    render_view(make_view(doc, audience, sources, _), console, detail=True, _=_)
     return buf.getvalue()
