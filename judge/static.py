@@ -5,13 +5,18 @@
   found in the AST with import aliases resolved: ``import torch.nn as nn`` then
   ``nn.MultiheadAttention`` is ``torch.nn.MultiheadAttention``. Dynamic imports
   with a constant name (``__import__("x")``, ``importlib.import_module("x")``)
-  count too.
+  count too, and so do names built from literals only (``"to" + "rch"``,
+  ``getattr(F, "scaled_dot_" + "product_attention")``).
+- integrity flags (judge/integrity/): code that hides what it calls, for the
+  interviewer; a ``strict`` problem rejects it (→ ``invalid_submission``).
 """
 from __future__ import annotations
 
 import ast
 import threading
 import warnings
+
+from .integrity import fold, scan, strict_message
 
 # CPython 3.11 can fail "AST constructor recursion depth mismatch" when two
 # threads build Python AST objects at once (gh-106905). Judging runs in threads
@@ -108,9 +113,14 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node):
         func = self._dotted(node.func) if isinstance(node.func, (ast.Attribute, ast.Name)) else None
         if func in ("__import__", "importlib.import_module", "builtins.__import__") and node.args:
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                self._flag_import(arg.value, node)
+            name = fold(node.args[0])
+            if name is not None:
+                self._flag_import(name, node)
+        elif func in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            base = self._dotted(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
+            name = fold(node.args[1])
+            if base and name is not None:
+                self._flag_call(f"{base}.{name}", node)
         self.generic_visit(node)
 
 
@@ -133,3 +143,11 @@ def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) 
         finder.visit(tree)
         found.extend(dict.fromkeys(finder.found))  # keep order, drop repeats
     return found
+
+
+def integrity_flags(texts: dict[str, str]) -> list[dict]:
+    """Code that hides what it calls, ``{file, line, kind, text, message}`` each (judge/integrity/)."""
+    return scan(texts)
+
+
+__all__ = ["forbidden_uses", "integrity_flags", "parse", "strict_message", "syntax_error"]

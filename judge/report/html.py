@@ -33,4 +33,4 @@ def environment() -> Environment:
 def render(view: dict) -> str:
     return environment().get_template("report.html").render(
         v=view, run_stats=fields.run_stats(view), reproducibility=fields.reproducibility(view),
-        logs=fields.logs(view))
+        logs=fields.logs(view), integrity=fields.integrity(view))

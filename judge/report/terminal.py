@@ -75,6 +75,17 @@ def _details(v: dict, console: Console) -> None:
         console.print(Syntax(source, "python", line_numbers=True, word_wrap=True, theme="ansi_dark"))
 
 
+def _integrity(v: dict, console: Console) -> None:
+    flags = fields.integrity(v)
+    if not flags:
+        return
+    console.print(f"[bold yellow]Integrity[/]: {len(flags)} flag(s), code that hides what it calls", highlight=False)
+    for f in flags:
+        console.print(f"  {fields.integrity_line(f)}", markup=False, highlight=False)
+        if f.get("text"):
+            console.print(f"      {f['text']}", markup=False, highlight=False, style="dim")
+
+
 def render_view(v: dict, console: Console, detail: bool = False) -> None:
     verdict = v["verdict"]
     style = VERDICT_STYLE.get(verdict, "bold red")
@@ -87,6 +98,7 @@ def render_view(v: dict, console: Console, detail: bool = False) -> None:
         console.print(_tests_table(v))
     if v["audience"] != "interviewer":
         return
+    _integrity(v, console)
     run = v.get("run") or {}
     bits = [f"seed {v['seed']}", f"backend {v['backend']}"]
     if run:
