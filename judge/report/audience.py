@@ -95,6 +95,8 @@ def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
     view = copy.deepcopy(doc)
     view["audience"] = "interviewer"
     view["sources"] = dict(sources or {})
+    if view.get("integrity"):  # file:line as one string, as every other format shows it
+        view["integrity"] = [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view["integrity"]]
     return view
 
 
