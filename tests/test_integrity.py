@@ -287,6 +287,7 @@ ATTACKS = {
     "audit-hook": ("import sys\nsys.addaudithook(print)\n", "tracing"),
     "sys-path-insert": ("import sys\nsys.path.insert(0, '/tmp')\n", "import-hook"),
     "meta-path": ("import sys\nsys.meta_path.append(FINDER)\n", "import-hook"),
+    "nested-too-deep": ("x = " + " + ".join(["'a'"] * 900) + "\n", "unreadable"),
 }
 
 
@@ -313,6 +314,20 @@ def test_a_flag_names_file_line_and_the_code():
 def test_flags_follow_the_file_they_are_in():
     found = scan({"solution.py": "import helpers\n", "helpers.py": "import ctypes\n"})
     assert [(f["file"], f["line"], f["kind"]) for f in found] == [("helpers.py", 1, "native-code")]
+
+
+def test_long_literal_concatenations_fold_without_recursion():
+    from judge.integrity import fold
+
+    tree = static.parse("x = " + " + ".join(["'ab'"] * 90))
+    assert fold(tree.body[0].value) == "ab" * 90
+
+
+def test_code_too_deep_for_the_forbidden_check_is_rejected_not_crashed():
+    src = "x = " + " + ".join(["'a'"] * 900) + "\n"
+    assert static.syntax_error({"solution.py": src}) is None  # Python compiles it
+    assert static.forbidden_uses({"solution.py": src}, ["torch"], []) == [
+        "solution.py: nested too deeply for the static checks"]
 
 
 def test_a_file_that_does_not_parse_gives_no_flags_and_no_error():

@@ -27,8 +27,8 @@ def scan(texts: dict[str, str]) -> list[dict]:
             continue
         try:
             out.extend(f.to_dict() for f in Scanner(name, texts[name], own).run(tree))
-        except RecursionError:  # absurdly deep code: say so rather than fail the judging
-            out.append(Flag(name, 0, "exec", "", "too deeply nested to analyse").to_dict())
+        except RecursionError:  # code nested deeper than the pass can walk: nothing was checked
+            out.append(Flag(name, 1, "unreadable", "", f"{name} {KINDS['unreadable']}").to_dict())
     return out
 
 

@@ -42,9 +42,14 @@ def fold(node) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = fold(node.left), fold(node.right)
-        if left is not None and right is not None and len(left) + len(right) <= _FOLD_MAX:
-            return left + right
+        rights = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # a + b + c is left-deep
+            rights.append(node.right)
+            node = node.left
+        parts = [fold(n) if not isinstance(n, ast.BinOp) else None for n in [node, *reversed(rights)]]
+        if all(p is not None for p in parts) and sum(map(len, parts)) <= _FOLD_MAX:
+            return "".join(parts)
+        return None
     if isinstance(node, ast.JoinedStr):
         parts = []
         for v in node.values:
@@ -143,6 +148,7 @@ class Scanner(ast.NodeVisitor):
 
     # ---- names ----------------------------------------------------------
     def _collect_aliases(self, tree: ast.Module) -> None:
+        pairs = []  # m = F;  a, b = F, G;  for m in (F, G);  def f(m=F)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -151,10 +157,7 @@ class Scanner(ast.NodeVisitor):
                 for a in node.names:
                     if a.name != "*":
                         self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
-        self.aliases.pop("__name__", None)
-        pairs = []
-        for node in ast.walk(tree):  # m = F;  a, b = F, G;  for m in (F, G);  def f(m=F)
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
                     pairs.extend(_pairs(t, node.value))

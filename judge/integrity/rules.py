@@ -21,6 +21,7 @@ KINDS = {
     "signal": "installs signal handlers or timers",
     "tracing": "installs a trace, profile or audit hook",
     "import-hook": "changes how imports are found (sys.path, meta_path, path hooks)",
+    "unreadable": "is nested too deeply for the static pass to read",
 }
 
 # builtins that run code from strings
