@@ -452,3 +452,26 @@ def test_reports_of_results_judged_before_flags_existed_still_render(fixture_roo
     doc.pop("integrity")
     for fmt in reports.FORMATS:
         assert not any(m in reports.render(doc, fmt, "interviewer") for m in MARKERS), fmt
+
+
+def test_a_batch_lists_the_flags_per_submission(fixture_root, flagged_toy, tmp_path, local_backend):
+    import csv
+
+    from judge import batch as batches
+    from judge.report import index
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "flagged.py").write_text(FLAGGED_TOY)
+    (folder / "plain.py").write_text((fixture_root / "reference" / "toy" / "solution.py").read_text())
+    result = batches.run("toy", folder, out=tmp_path / "out", jobs=2, backend=local_backend, seed=7)
+    index.write(result)
+    with (tmp_path / "out" / "results.csv").open(newline="") as fh:
+        rows = {r["name"]: r for r in csv.DictReader(fh)}
+    assert rows["flagged.py"]["integrity"] == "1: solution.py:9 computed-attribute"
+    assert rows["plain.py"]["integrity"] == ""
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    by_name = {r["name"]: r for r in summary["rows"]}
+    assert by_name["flagged.py"]["integrity"][0].startswith("solution.py:9 computed-attribute")
+    assert "solution.py:9 computed-attribute" in (tmp_path / "out" / "index.html").read_text()
+    assert {r.verdict for r in result.rows} == {"accepted"}
