@@ -62,6 +62,7 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, file: str, imports: list[str], calls: list[str]):
         self.file, self.imports, self.calls = file, imports, calls
         self.aliases: dict[str, str] = {}
+        self.star: dict[str, str] = {}  # bare name → forbidden call brought in by ``from m import *``
         self.found: list[str] = []
 
     def _flag_import(self, module: str, node) -> None:
@@ -79,10 +80,20 @@ class _Finder(ast.NodeVisitor):
         if node.level == 0 and node.module:
             self._flag_import(node.module, node)
             for a in node.names:
+                if a.name == "*":  # the forbidden names it brings in are bare names from here on
+                    for f in self.calls:
+                        if f.rsplit(".", 1)[0] == node.module:
+                            self.aliases[f.rsplit(".", 1)[1]] = f
+                            self.star[f.rsplit(".", 1)[1]] = f
+                    continue
                 full = f"{node.module}.{a.name}"
                 self._flag_import(full, node)
                 self.aliases[a.asname or a.name] = full
                 self._flag_call(full, node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and node.value in self.star:  # globals()["name"] after a star import
+            self._flag_call(self.star[node.value], node)
 
     def _dotted(self, node) -> str | None:
         parts = []

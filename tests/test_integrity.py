@@ -342,6 +342,10 @@ def test_forbidden_check_folds_literal_concatenations():
     found = static.forbidden_uses({"solution.py": textwrap.dedent(ISSUE_GETATTR)}, [],
                                   ["torch.nn.functional.scaled_dot_product_attention"])
     assert found and "scaled_dot_product_attention" in found[0]
+    star = "from torch.nn.functional import *\nf = globals()['scaled_dot_product_attention']\n"
+    assert static.forbidden_uses({"solution.py": star}, [], ["torch.nn.functional.scaled_dot_product_attention"])
+    star = "from torch.nn.functional import *\ny = scaled_dot_product_attention(q, k, v)\n"
+    assert static.forbidden_uses({"solution.py": star}, [], ["torch.nn.functional.scaled_dot_product_attention"])
     assert static.forbidden_uses({"solution.py": "import numpy as np\nf = getattr(np, 'mean')\n"},
                                  ["torch"], ["torch.nn.functional.scaled_dot_product_attention"]) == []
 
