@@ -1,7 +1,9 @@
 """The judging pipeline, one way: static checks → sandbox run → compare → score → verdict.
 
 ``judge(problem, submission, seed, backend)`` returns the result document
-(``schema: judge.result/1``). Storing and reporting are the caller's.
+(``schema: judge.result/1``). Storing and reporting are the caller's. Its
+``integrity`` list holds the integrity flags (judge/integrity/) for the
+interviewer; a ``strict`` problem turns the first into ``invalid_submission``.
 """
 from __future__ import annotations
 
@@ -105,7 +107,7 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
         "created": time.time(), "message": "",
         "submission": {"files": sorted(sub.files), "ignored": sub.ignored, "content_hash": sub.content_hash,
                        "source": sub.source},
-        "tests": [], "run": None,
+        "tests": [], "run": None, "integrity": [],
     }
     facts = Facts()
     texts = sub.texts()
@@ -115,8 +117,11 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
         facts.compile_error = static.syntax_error(texts)
         if facts.compile_error is None:
             found = static.forbidden_uses(texts, problem.forbidden_imports, problem.forbidden_calls)
+            doc["integrity"] = static.integrity_flags(texts)
             if found:
                 facts.invalid = "; ".join(found)
+            elif problem.strict and doc["integrity"]:
+                facts.invalid = static.strict_message(doc["integrity"])
     if facts.invalid or facts.compile_error:
         return _finish(doc, facts)
 

@@ -9,6 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import secret
 from .errors import UsageError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -56,6 +57,8 @@ class Problem(BaseModel):
     forbidden_calls: list[str] = Field(default_factory=list)
     scoring: Scoring = Field(default_factory=Scoring)
     max_file_kb: int = Field(256, ge=1, le=10240)
+    # reject code the integrity pass flags (computed imports, exec, patching, ...)
+    strict: bool = False
 
     # filled in by load(), not part of the YAML
     root: Path = Field(default=Path("."), exclude=True)
@@ -107,9 +110,9 @@ class Problem(BaseModel):
         return self.root / "submissions" / self.id
 
     def seed_for_variant(self, variant: int) -> int:
-        """A stable seed per (problem, version, variant)."""
-        h = hashlib.sha256(f"{self.id}:{self.version}:{variant}".encode()).digest()
-        return int.from_bytes(h[:4], "big") & 0x7FFFFFFF
+        """A stable seed per (problem, version, variant), keyed by the installation's
+        secret (judge/secret.py): a public problem bank does not give its seeds away."""
+        return secret.variant_seed(self.id, self.version, variant)
 
     def digest(self) -> str:
         """Hash of everything that affects judging: problem.yaml, hidden tests, reference."""

@@ -5,13 +5,18 @@
   found in the AST with import aliases resolved: ``import torch.nn as nn`` then
   ``nn.MultiheadAttention`` is ``torch.nn.MultiheadAttention``. Dynamic imports
   with a constant name (``__import__("x")``, ``importlib.import_module("x")``)
-  count too.
+  count too, and so do names built from literals only (``"to" + "rch"``,
+  ``getattr(F, "scaled_dot_" + "product_attention")``).
+- integrity flags (judge/integrity/): code that hides what it calls, for the
+  interviewer; a ``strict`` problem rejects it (→ ``invalid_submission``).
 """
 from __future__ import annotations
 
 import ast
 import threading
 import warnings
+
+from .integrity import fold, scan, strict_message
 
 # CPython 3.11 can fail "AST constructor recursion depth mismatch" when two
 # threads build Python AST objects at once (gh-106905). Judging runs in threads
@@ -57,6 +62,7 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, file: str, imports: list[str], calls: list[str]):
         self.file, self.imports, self.calls = file, imports, calls
         self.aliases: dict[str, str] = {}
+        self.star: dict[str, str] = {}  # bare name → forbidden call brought in by ``from m import *``
         self.found: list[str] = []
 
     def _flag_import(self, module: str, node) -> None:
@@ -74,10 +80,20 @@ class _Finder(ast.NodeVisitor):
         if node.level == 0 and node.module:
             self._flag_import(node.module, node)
             for a in node.names:
+                if a.name == "*":  # the forbidden names it brings in are bare names from here on
+                    for f in self.calls:
+                        if f.rsplit(".", 1)[0] == node.module:
+                            self.aliases[f.rsplit(".", 1)[1]] = f
+                            self.star[f.rsplit(".", 1)[1]] = f
+                    continue
                 full = f"{node.module}.{a.name}"
                 self._flag_import(full, node)
                 self.aliases[a.asname or a.name] = full
                 self._flag_call(full, node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and node.value in self.star:  # globals()["name"] after a star import
+            self._flag_call(self.star[node.value], node)
 
     def _dotted(self, node) -> str | None:
         parts = []
@@ -108,9 +124,14 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node):
         func = self._dotted(node.func) if isinstance(node.func, (ast.Attribute, ast.Name)) else None
         if func in ("__import__", "importlib.import_module", "builtins.__import__") and node.args:
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                self._flag_import(arg.value, node)
+            name = fold(node.args[0])
+            if name is not None:
+                self._flag_import(name, node)
+        elif func in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            base = self._dotted(node.args[0]) if isinstance(node.args[0], (ast.Attribute, ast.Name)) else None
+            name = fold(node.args[1])
+            if base and name is not None:
+                self._flag_call(f"{base}.{name}", node)
         self.generic_visit(node)
 
 
@@ -130,6 +151,17 @@ def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) 
         except (SyntaxError, ValueError, RecursionError):
             continue
         finder = _Finder(name, imports, calls)
-        finder.visit(tree)
+        try:
+            finder.visit(tree)
+        except RecursionError:  # it compiles, but is too deep to check: not checked is not allowed
+            finder.found.append(f"{name}: nested too deeply for the static checks")
         found.extend(dict.fromkeys(finder.found))  # keep order, drop repeats
     return found
+
+
+def integrity_flags(texts: dict[str, str]) -> list[dict]:
+    """Code that hides what it calls, ``{file, line, kind, text, message}`` each (judge/integrity/)."""
+    return scan(texts)
+
+
+__all__ = ["forbidden_uses", "integrity_flags", "parse", "strict_message", "syntax_error"]

@@ -4,7 +4,8 @@ Every format renders a *view* made here, never the raw result document, so a
 format cannot show a candidate what the view does not hold.
 
 - **interviewer**: the whole result document, plus the submission's source
-  (``sources``: file name → text) when the caller supplies it.
+  (``sources``: file name → text) when the caller supplies it. This includes
+  the ``integrity`` flags (code that hides what it calls).
 - **candidate**: a whitelist (DESIGN.md, security principle 3). Verdict, score,
   test names, outcomes, points, each check's name and status
   (match / mismatch / missing) and the exception type of a failure (its text
@@ -12,7 +13,11 @@ format cannot show a candidate what the view does not hold.
   ``details`` (pytest's long repr quotes hidden test source lines), the run's
   stdout/stderr (they hold the same), check error sizes or mismatch reasons
   (an absolute error on a scalar, or "1 of 1 values differ" on a bool, gives
-  the reference value away), nor the seed and problem digest.
+  the reference value away), nor the seed and problem digest, nor the
+  integrity flags: they are a lead for the interviewer, not a verdict, and
+  listing them would teach a candidate which spellings the static pass sees.
+  (On a ``strict`` problem the flag that rejected the code is the verdict's
+  message, which the candidate does see: they must know what to remove.)
 """
 from __future__ import annotations
 
@@ -105,6 +110,8 @@ def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
     view = copy.deepcopy(doc)
     view["audience"] = "interviewer"
     view["sources"] = dict(sources or {})
+    if view.get("integrity"):  # file:line as one string, as every other format shows it
+        view["integrity"] = [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view["integrity"]]
     return view
 
 

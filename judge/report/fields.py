@@ -182,3 +182,16 @@ def outcome_counts(view: dict) -> dict[str, int]:
     for t in view.get("tests", []):
         counts[t["outcome"]] = counts.get(t["outcome"], 0) + 1
     return counts
+
+
+def integrity(view: dict) -> list[dict]:
+    """The integrity flags, ``{file, line, kind, text, message, where}`` each; empty for a
+    candidate view (audience.py leaves them out) and for documents judged before flags existed."""
+    if view.get("audience") == "candidate":
+        return []
+    return [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view.get("integrity") or []]
+
+
+def integrity_line(flag: dict) -> str:
+    """``solution.py:3 computed-import: imports a module whose name is computed``."""
+    return f"{flag['file']}:{flag['line']} {flag['kind']}: {flag['message']}"

@@ -40,6 +40,10 @@ def results(v: dict, _: Translator = EN) -> dict:
         "stdout_visibility": "hidden",
         "tests": [],
     }
+    flags = fields.integrity(v)
+    if flags:  # interviewer views only
+        out["output"] += "\n\nIntegrity: {} flag(s), code that hides what it calls\n".format(len(flags)) + \
+            "\n".join(fields.integrity_line(f) for f in flags)
     run = v.get("run") or {}
     if interviewer and run.get("wall_seconds") is not None:
         out["execution_time"] = round(float(run["wall_seconds"]), 3)
@@ -54,6 +58,8 @@ def results(v: dict, _: Translator = EN) -> dict:
     if interviewer:
         out["extra_data"] = {k: val for k, val in fields.reproducibility(v)}
         out["extra_data"]["verdict"] = v["verdict"]
+        if flags:
+            out["extra_data"]["integrity"] = [fields.integrity_line(f) for f in flags]
     return out
 
 

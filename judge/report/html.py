@@ -37,4 +37,4 @@ def render(view: dict, _: Translator = EN) -> str:
     """Candidate text in ``_``'s language (templates call ``_("...")``); ``<html lang>`` follows it."""
     return environment().get_template("report.html").render(
         v=view, run_stats=fields.run_stats(view), reproducibility=fields.reproducibility(view),
-        logs=fields.logs(view), _=_)
+        logs=fields.logs(view), integrity=fields.integrity(view), _=_)

@@ -101,12 +101,21 @@ def write_reports(result, names: dict[str, str]) -> None:
             (folder / f"{names[row.name]}.html").write_text(text, encoding="utf-8")
 
 
+def integrity_note(doc: dict | None) -> str:
+    """``2: solution.py:3 computed-import, ...``: how many integrity flags, and where the first is."""
+    flags = (doc or {}).get("integrity") or []
+    if not flags:
+        return ""
+    first = flags[0]
+    return f"{len(flags)}: {first['file']}:{first['line']} {first['kind']}" + (", ..." if len(flags) > 1 else "")
+
+
 def write_csv(result, names: dict[str, str]) -> Path:
     path = result.out / "results.csv"
     tests = test_names(result)
     partners = similar_to(result)
     head = ["name", "submission_id", "status", "verdict", "score", "earned", "total", "wall_seconds",
-            "peak_memory_mb", "seed", "content_hash", "similar_to", "error", "report"] + tests
+            "peak_memory_mb", "seed", "content_hash", "similar_to", "integrity", "error", "report"] + tests
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(head)
@@ -122,7 +131,7 @@ def write_csv(result, names: dict[str, str]) -> Path:
                         f"{mem / (1 << 20):.0f}" if mem else "", doc.get("seed", result.seed),
                         (doc.get("submission") or {}).get("content_hash", "") or
                         (row.sub.content_hash if row.sub else ""),
-                        "; ".join(partners.get(row.name, [])), row.error,
+                        "; ".join(partners.get(row.name, [])), integrity_note(doc), row.error,
                         f"reports/{names[row.name]}.html" if doc else ""]
                        + [earned.get(t, "") for t in tests])
     return path
@@ -135,6 +144,7 @@ def write_summary(result, names: dict[str, str]) -> Path:
         "variant": result.variant, "backend": result.backend, "threshold": result.threshold,
         "rows": [{"name": r.name, "status": r.status, "id": (r.doc or {}).get("id"), "verdict": r.verdict,
                   "score": r.score, "error": r.error,
+                  "integrity": [fields.integrity_line(f) for f in (r.doc or {}).get("integrity") or []],
                   "report": f"reports/{names[r.name]}.html" if r.doc else None} for r in result.rows],
         "skipped": result.skipped,
         "pairs": [{"a": p.a, "b": p.b, "similarity": p.similarity, "shared": p.shared, "sizes": list(p.sizes),
@@ -157,7 +167,7 @@ def write_index(result, names: dict[str, str]) -> Path:
         mean=statistics.fmean(scores) if scores else None, median=statistics.median(scores) if scores else None,
         distribution=distribution(result), rates=pass_rates(result), pairs=pairs,
         near=[p for p in result.pairs if not p.flagged][:5], partners=similar_to(result),
-        digest=result.problem.digest(), when=fields.when)
+        digest=result.problem.digest(), when=fields.when, integrity_note=integrity_note)
     path = result.out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

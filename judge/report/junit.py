@@ -77,6 +77,10 @@ def render(v: dict, _: Translator = EN) -> str:
             ("verdict_label", fields.verdict_label(v["verdict"], _)),
             ("score", f"{v['score']:g}"), ("points", f"{v.get('earned', 0):g}/{v.get('total', 0):g}"),
             ("message", v.get("message"))] + fields.reproducibility(v)
+    flags = fields.integrity(v)
+    if flags:  # interviewer views only
+        rows.append(("integrity", f"{len(flags)} flag(s)"))
+        rows += [(f"integrity.{n}", fields.integrity_line(f)) for n, f in enumerate(flags, start=1)]
     for key, value in rows:
         if value not in (None, ""):
             ET.SubElement(props, "property", name=key, value=clean(value))

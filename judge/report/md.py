@@ -45,6 +45,17 @@ def _tests(v: dict, _: Translator = EN) -> list[str]:
     return out
 
 
+def _integrity(v: dict) -> list[str]:
+    flags = fields.integrity(v)
+    if not flags:
+        return []
+    out = ["", "## Integrity", "", f"{len(flags)} flag(s): code that hides what it calls.", "",
+           "| where | kind | what | code |", "|---|---|---|---|"]
+    for f in flags:
+        out.append(f"| {code(f['where'])} | {cell(f['kind'])} | {cell(f['message'])} | {code(f.get('text', ''))} |")
+    return out
+
+
 def _pairs(title: str, rows: list[tuple[str, str]]) -> list[str]:
     if not rows:
         return []
@@ -65,6 +76,7 @@ def render(v: dict, _: Translator = EN) -> str:
     if v.get("tests"):
         lines += ["## " + _("Tests"), ""] + _tests(v, _)
     if v["audience"] == "interviewer":
+        lines += _integrity(v)
         failing = [t for t in v.get("tests", []) if t.get("details")]
         if failing:
             lines += ["", "## Failures"]

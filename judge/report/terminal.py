@@ -77,6 +77,17 @@ def _details(v: dict, console: Console) -> None:
         console.print(Syntax(source, "python", line_numbers=True, word_wrap=True, theme="ansi_dark"))
 
 
+def _integrity(v: dict, console: Console) -> None:
+    flags = fields.integrity(v)
+    if not flags:
+        return
+    console.print(f"[bold yellow]Integrity[/]: {len(flags)} flag(s), code that hides what it calls", highlight=False)
+    for f in flags:
+        console.print(f"  {fields.integrity_line(f)}", markup=False, highlight=False)
+        if f.get("text"):
+            console.print(f"      {f['text']}", markup=False, highlight=False, style="dim")
+
+
 def render_view(v: dict, console: Console, detail: bool = False, _: Translator = EN) -> None:
     """English shows the verdict's code (``accepted``), other languages its label."""
     verdict = v["verdict"]
@@ -94,6 +105,7 @@ def render_view(v: dict, console: Console, detail: bool = False, _: Translator =
         console.print(_tests_table(v, _))
     if v["audience"] != "interviewer":
         return
+    _integrity(v, console)
     run = v.get("run") or {}
     bits = [f"seed {v['seed']}", f"backend {v['backend']}"]
     if run:
