@@ -25,7 +25,20 @@ def verdict_tone(verdict: str | None) -> str:
     return GOOD if verdict == "accepted" else MIXED if verdict == "partial" else BAD
 
 
+WRONG_VALUES = "wrong values"
+
+
+def outcome_label(test: dict) -> str:
+    """The outcome a report shows: a test pytest passed whose checked values do not match
+    the reference reads "wrong values", never "passed"."""
+    if test["outcome"] == "passed" and any(c.get("status") != "match" for c in test.get("checks", [])):
+        return WRONG_VALUES
+    return test["outcome"]
+
+
 def outcome_tone(test: dict) -> str:
+    if outcome_label(test) == WRONG_VALUES:
+        return BAD
     if test["outcome"] == "passed":
         return GOOD if test.get("earned", 0) >= test.get("weight", 0) else MIXED
     return BAD
@@ -151,5 +164,6 @@ def full_marks(view: dict) -> int:
 def outcome_counts(view: dict) -> dict[str, int]:
     counts: dict[str, int] = {}
     for t in view.get("tests", []):
-        counts[t["outcome"]] = counts.get(t["outcome"], 0) + 1
+        label = outcome_label(t)
+        counts[label] = counts.get(label, 0) + 1
     return counts

@@ -20,8 +20,8 @@ from . import fields
 
 def _output(t: dict) -> str:
     lines = []
-    if t["outcome"] != "passed":
-        lines.append(f"{t['outcome']}" + (f": {t['message']}" if t.get("message") else ""))
+    if fields.outcome_label(t) != "passed":
+        lines.append(f"{fields.outcome_label(t)}" + (f": {t['message']}" if t.get("message") else ""))
     lines += [fields.check_text(c) for c in t.get("checks", [])]
     if t.get("details"):
         lines += ["", t["details"]]

@@ -32,7 +32,7 @@ def split_name(problem: str, test_name: str) -> tuple[str, str]:
 
 
 def _body(v: dict, t: dict) -> str:
-    lines = [f"{t['outcome']}, {fields.points(t)} points"]
+    lines = [f"{fields.outcome_label(t)}, {fields.points(t)} points"]
     if t.get("message"):
         lines.append(t["message"])
     lines += [fields.check_text(c) for c in t.get("checks", []) if c["status"] != "match"]

@@ -36,7 +36,7 @@ def _tests(v: dict) -> list[str]:
         notes = [fields.check_text(c) for c in t.get("checks", [])]
         if t["outcome"] != "passed" and t.get("message"):
             notes.insert(0, t["message"][:300])
-        row = [code(t["name"]), t["outcome"], fields.points(t)]
+        row = [code(t["name"]), fields.outcome_label(t), fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
         row.append("<br>".join(cell(n) for n in notes))
@@ -66,7 +66,7 @@ def render(v: dict) -> str:
         if failing:
             lines += ["", "## Failures"]
             for t in failing:
-                lines += ["", f"### {code(t['name'])} — {t['outcome']}", "", fence(t["details"])]
+                lines += ["", f"### {code(t['name'])} — {fields.outcome_label(t)}", "", fence(t["details"])]
         lines += _pairs("Run", fields.run_stats(v))
         lines += _pairs("Reproducibility", fields.reproducibility(v))
         for name, source in sorted(v.get("sources", {}).items()):
