@@ -38,7 +38,7 @@ def series_svg(check: dict) -> str:
         lines.append(f'<polyline class="series-{name}" fill="none" stroke="{COLOURS[name]}" stroke-width="1.5"'
                      f'{dash} points="{" ".join(pts)}"/>')
     return (f'<svg class="series" role="img" viewBox="0 0 {W} {H}" width="100%" style="max-width:{W}px"'
-            f' xmlns="http://www.w3.org/2000/svg"><title>{check.get("name", "")[:0]}candidate (red, dashed) vs reference'
+            f' xmlns="http://www.w3.org/2000/svg"><title>candidate (red, dashed) vs reference'
             f' (green), {n} values, range {lo:.3g} to {hi:.3g}</title>'
             f'<rect x="0" y="0" width="{W}" height="{H}" fill="#fafafa" stroke="#ddd"/>{"".join(lines)}</svg>'
             f'<br><span class="muted">green: reference, red dashed: candidate ({n} values, {lo:.3g} … {hi:.3g})</span>')
