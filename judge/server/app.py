@@ -42,28 +42,36 @@ def create_app(store: Store | None = None, workers: int = 1, backend: str | None
     app.state.requests = RateLimit(app.state.limits.requests_per_minute)
     app.state.submits = RateLimit(app.state.limits.submit_per_minute)
 
+    def error(request: Request, status: int, message: str, headers=None):
+        """One line of JSON for the API (and /docs), an HTML page for the web UI."""
+        if not request.url.path.startswith(("/api/", "/docs", "/openapi")):
+            from .web import error_page
+
+            return error_page(status, _one_line(message), request)
+        return JSONResponse({"error": _one_line(message)}, status_code=status, headers=headers)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return JSONResponse({"error": _one_line(exc.message)}, status_code=exc.status)
+        return error(request, exc.status, exc.message)
 
     @app.exception_handler(JudgeError)
     async def _judge_error(request: Request, exc: JudgeError):
-        return JSONResponse({"error": _one_line(exc)}, status_code=400 if exc.exit_code == 2 else 500)
+        return error(request, 400 if exc.exit_code == 2 else 500, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": _one_line(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        return error(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", []) if x != "body")
-        return JSONResponse({"error": _one_line(f"{where}: {first.get('msg', 'invalid input')}")}, status_code=422)
+        return error(request, 422, f"{where}: {first.get('msg', 'invalid input')}")
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
         log.exception("unhandled error on %s", request.url.path)
-        return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
+        return error(request, 500, f"internal error: {type(exc).__name__}")
 
     from . import api, web
 

@@ -13,11 +13,19 @@ BACKEND = click.Choice(["docker", "local"])
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="judging threads")
 @click.option("--backend", type=BACKEND, default=None, help="sandbox (default: docker when an engine answers)")
-def serve(host, port, workers, backend):
+@click.option("--max-queue", default=200, show_default=True, type=click.IntRange(0),
+              help="queued submissions beyond which new ones get 503")
+@click.option("--submit-rate", default=20, show_default=True, type=click.IntRange(0),
+              help="submissions a minute per token (0: no limit)")
+@click.option("--request-rate", default=600, show_default=True, type=click.IntRange(0),
+              help="API requests a minute per token (0: no limit)")
+def serve(host, port, workers, backend, max_queue, submit_rate, request_rate):
     """Run the judge server (API under /api/v1, web UI at /, OpenAPI page at /docs)."""
     from . import serve as run
+    from .actions import Limits
 
-    run(host=host, port=port, workers=workers, backend=backend)
+    run(host=host, port=port, workers=workers, backend=backend,
+        limits=Limits(max_queue=max_queue, submit_per_minute=submit_rate, requests_per_minute=request_rate))
 
 
 @click.group()
