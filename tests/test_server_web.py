@@ -39,8 +39,11 @@ def sign_in(b, srv, tok):
 def test_interviewer_and_candidate_in_the_browser(web, tmp_path):
     from .cdp import Browser
 
-    shots = tmp_path / "shots"
-    shots.mkdir()
+    import os
+    from pathlib import Path
+
+    shots = Path(os.environ.get("MLJUDGE_ARTIFACTS") or tmp_path) / "web-screenshots"  # kept when the env is set
+    shots.mkdir(parents=True, exist_ok=True)
     b = Browser(tmp_path / "profile")
     try:
         sign_in(b, web, "wrong-token")
@@ -107,3 +110,35 @@ def test_cookie_csp_and_csrf(web):
     ok = httpx.post(web.url + "/invites", cookies=jar, data={"name": "y", "problems": "toy", "csrf": csrf})
     assert ok.status_code == 200 and "judge login" in ok.text
     assert httpx.get(web.url + "/dashboard").status_code == 303  # not signed in: to /login
+
+
+def test_batch_upload_gives_results_histogram_and_similar_pairs(web):
+    import io
+    import time
+    import zipfile
+
+    jar = {"judge_session": web.interviewer}
+    page = httpx.get(web.url + "/batch", cookies=jar)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        loop = (SAMPLES / "accepted" / "loop" / "solution.py").read_text()
+        zf.writestr("inbox/ann/solution.py", loop)
+        zf.writestr("inbox/ben/solution.py", loop.replace("total", "total"))  # a copy
+        zf.writestr("inbox/cy/solution.py", (SAMPLES / "wrong_answer" / "zeros" / "solution.py").read_text())
+    r = httpx.post(web.url + "/batch", cookies=jar, data={"csrf": csrf, "problem": "toy"},
+                   files={"archive": ("inbox.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 303, r.text
+    where = web.url + r.headers["location"]
+    deadline = time.monotonic() + 300
+    while True:
+        page = httpx.get(where, cookies=jar)
+        if "3 submissions" in page.text or time.monotonic() > deadline:
+            break
+        assert "still judging" in page.text, page.text[-500:]
+        time.sleep(1)
+    assert page.status_code == 200 and "Score distribution" in page.text and "Similarity" in page.text
+    assert "ann" in page.text and "ben" in page.text
+    assert "batch" in httpx.get(web.url + "/batch", cookies=jar).text
+    assert httpx.get(where + "../../../../etc/passwd", cookies=jar).status_code == 404
+    assert httpx.get(where, cookies={"judge_session": "nope"}).status_code == 303

@@ -81,7 +81,7 @@ def get_pack(request: Request, problem_id: str, lang: str | None = None, who: Pr
                     headers={"Content-Disposition": f'attachment; filename="{p.id}.zip"'})
 
 
-async def _read(upload: UploadFile) -> bytes:
+async def read_upload(upload: UploadFile) -> bytes:
     data = await upload.read(STORE_CAP + 1)
     if len(data) > STORE_CAP:
         raise ApiError(413, f"{upload.filename} is larger than the judge accepts ({STORE_CAP >> 20} MB)")
@@ -100,8 +100,8 @@ async def create_submission(request: Request, problem: str = Form(...), label: s
     for f in files:
         if not f.filename:
             raise ApiError(400, "every uploaded file needs a file name")
-        named[f.filename] = await _read(f)
-    zip_data = await _read(archive) if archive is not None else None
+        named[f.filename] = await read_upload(f)
+    zip_data = await read_upload(archive) if archive is not None else None
     sid = actions.submit(st.store, who, problem, named, zip_data, label=label if who.at_least("interviewer") else "",
                          backend=st.backend, limits=st.limits, root=st.root)
     st.queue.enqueue(sid)

@@ -26,7 +26,7 @@ from ..report.plot import series_svg
 from ..store import token_hash
 from . import actions, batches
 from .actions import ApiError
-from .api import _read
+from .api import read_upload
 from .auth import Principal, authenticate
 from .packs import pack_zip, statement
 
@@ -251,7 +251,7 @@ async def upload(request: Request, problem_id: str, csrf: str = Form(""), files:
         raise ApiError(429, f"at most {st.limits.submit_per_minute} submissions a minute; try again soon")
     named, zip_data = {}, None
     for f in files:
-        data = await _read(f)
+        data = await read_upload(f)
         if (f.filename or "").endswith(".zip"):
             zip_data = data
         elif f.filename:
@@ -288,7 +288,7 @@ async def batch_start(request: Request, csrf: str = Form(""), problem: str = For
     need(who, "interviewer")
     st = request.app.state
     actions.problem_for(who, problem, st.root)
-    n = batches.start(st.store, problem, await _read(archive), backend=st.backend, root=st.root)
+    n = batches.start(st.store, problem, await read_upload(archive), backend=st.backend, root=st.root)
     return RedirectResponse(f"/batch/{n}/", status_code=303)
 
 
