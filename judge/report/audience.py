@@ -65,9 +65,16 @@ def _candidate_message(doc: dict) -> str:
     return f"{doc.get('earned', 0):g} of {doc.get('total', 0):g} points"
 
 
+def _status(t: dict) -> str:
+    """What reports show for a test's outcome ("wrong values" for a passed test whose checks do not match)."""
+    from .fields import outcome_label
+
+    return outcome_label(t)
+
+
 def _candidate_test(t: dict) -> dict:
     return {
-        "name": t["name"], "outcome": t["outcome"], "weight": t.get("weight", 0), "earned": t.get("earned", 0),
+        "name": t["name"], "outcome": t["outcome"], "status": _status(t), "weight": t.get("weight", 0), "earned": t.get("earned", 0),
         "message": exception_type(t.get("message")) if t["outcome"] != "passed" else "",
         "checks": [{"name": c["name"], "status": c["status"]} for c in t.get("checks", [])],
     }
@@ -89,6 +96,8 @@ def for_candidate(doc: dict) -> dict:
 def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
     view = copy.deepcopy(doc)
     view["audience"] = "interviewer"
+    for t in view.get("tests", []):
+        t["status"] = _status(t)
     view["sources"] = dict(sources or {})
     return view
 
