@@ -153,7 +153,8 @@ def test_nothing_a_candidate_can_fetch_holds_hidden_source_or_reference_values(s
         assert line not in blob, line
     for value in _reference_values(srv.home):
         assert value not in blob, value
-    assert "series" not in blob and "max_abs_err" not in blob and "details" not in blob
+    for key in ('"series"', '"max_abs_err"', '"details"', '"stdout"', '"seed"'):
+        assert key not in blob, key
 
 
 BAD_UPLOADS = [
