@@ -12,7 +12,6 @@ submission (must be exactly 1).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from judge.store import Store  # noqa: E402
-from tests.serverproc import Server, invite, roomy_root, token  # noqa: E402
+from tests.serverproc import Server, invite, roomy_root  # noqa: E402
 
 SAMPLES = [("accepted", "loop", "accepted"), ("partial", "no-scale", "partial"), ("wrong_answer", "zeros", "wrong_answer")]
 

@@ -1,6 +1,5 @@
 """The judge server's HTTP API in a real `judge serve` process: flow, roles, leaks, bad input, limits."""
 import io
-import json
 import zipfile
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """The candidate's client against a real server: login, init, test (no problems/ needed), submit, status,
 report, logout; and the wheel a candidate installs holds no problem package."""
 import json
-import os
 import stat
 import subprocess
 import sys

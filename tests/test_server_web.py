@@ -82,7 +82,7 @@ def test_interviewer_and_candidate_in_the_browser(web, tmp_path):
 
         b.click("nav form button")
         sign_in(b, web, web.interviewer)
-        b.goto(web.url + f"/dashboard?verdict=partial")
+        b.goto(web.url + "/dashboard?verdict=partial")
         assert "Ada" in b.text("#submissions")
         b.goto(web.url + f"/submissions/{sid}")
         html = b.html()

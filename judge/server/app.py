@@ -73,8 +73,9 @@ def create_app(store: Store | None = None, workers: int = 1, backend: str | None
         log.exception("unhandled error on %s", request.url.path)
         return error(request, 500, f"internal error: {type(exc).__name__}")
 
-    from . import api, web
+    from . import api, web, web_admin
 
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(web.router)
+    app.include_router(web_admin.router)
     return app

@@ -9,7 +9,6 @@ import io
 import json
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 from rich.console import Console

@@ -29,6 +29,7 @@ def _unzip(data: bytes, dest: Path) -> None:
         raise UsageError(f"the zip holds {len(infos)} entries; at most {MAX_ENTRIES} are accepted")
     if sum(i.file_size for i in infos) > STORE_CAP:
         raise UsageError(f"the zip unpacks to more than {STORE_CAP >> 20} MB")
+    written = 0
     for info in infos:
         parts = _safe_parts(info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
@@ -37,8 +38,12 @@ def _unzip(data: bytes, dest: Path) -> None:
             continue
         target = dest.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with zf.open(info) as src:
-            target.write_bytes(src.read(STORE_CAP + 1))
+        with zf.open(info) as src:  # sizes in the zip's directory can lie: count what is really unpacked
+            data = src.read(STORE_CAP + 1 - written)
+        written += len(data)
+        if written > STORE_CAP:
+            raise UsageError(f"the zip unpacks to more than {STORE_CAP >> 20} MB")
+        target.write_bytes(data)
 
 
 def _single_folder(base: Path) -> Path:
