@@ -14,7 +14,11 @@ import click
 from . import i18n
 from . import problem as problems
 from . import service
+from .client.commands import SERVER, login_cmd, logout_cmd, print_result, remote, spinner_status, status_cmd, unpack
 from .errors import JudgeError
+from .server.commands import invite as invite_cmd
+from .server.commands import serve as serve_cmd
+from .server.commands import token as token_group
 
 BACKEND = click.Choice(["docker", "local"])
 
@@ -109,13 +113,20 @@ def show(problem, lang):
 @click.argument("problem")
 @click.argument("dest", required=False)
 @LANG
+@SERVER
 @handled
-def init(problem, dest, lang):
-    """Write the statement, starter files and public tests for a candidate."""
-    st = service.statement(problem, lang)
-    _no_translation(st)
-    target = service.init(problem, dest, lang=st["asked"])
-    _ = i18n.translator(st["asked"])
+def init(problem, dest, lang, server):
+    """Write the statement, starter files and public tests for a candidate (from the server when logged in)."""
+    client = remote(server)
+    if client is not None:
+        asked = i18n.normalize(lang)
+        target = unpack(client.pack(problem, lang=asked), problem, dest)
+    else:
+        st = service.statement(problem, lang)
+        _no_translation(st)
+        asked = st["asked"]
+        target = service.init(problem, dest, lang=asked)
+    _ = i18n.translator(asked)
     click.echo(_("wrote {target}/ — edit the starter, then: judge test {problem} {target}")
                .format(target=target, problem=problem))
 
@@ -155,9 +166,22 @@ def test(problem, path, backend, as_json, lang):
 @click.option("--json", "as_json", is_flag=True, help="print the result document")
 @AUDIENCE
 @LANG
+@SERVER
+@click.option("--no-wait", is_flag=True, help="with a server: print the submission id and return")
 @handled
-def submit(problem, path, backend, seed, label, as_json, audience, lang):
-    """Judge a submission (a folder or a single file) on the hidden tests."""
+def submit(problem, path, backend, seed, label, as_json, audience, lang, server, no_wait):
+    """Judge a submission (a folder or a single file) on the hidden tests (on the server when logged in)."""
+    client = remote(server)
+    if client is not None:
+        st = client.submit(problem, path, label=label)
+        if no_wait:
+            click.echo(st["id"])
+            return
+        click.echo(f"submission {st['id']} received; position {st['position']} in the queue", err=True)
+        st = client.wait(st["id"], on_status=spinner_status)
+        click.echo("", err=True) if sys.stderr.isatty() else None
+        print_result(st, as_json, i18n.normalize(lang))
+        return
     doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
     _emit_result(doc, as_json, audience, lang)
 
@@ -183,11 +207,26 @@ def rejudge(submission_id, backend, as_json, audience, lang):
               show_default=True, help="candidate: no hidden test source, logs or reference-derived numbers")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="write to a file")
 @LANG
+@SERVER
 @handled
-def report(submission_id, fmt, audience, output, lang):
+def report(submission_id, fmt, audience, output, lang, server):
     """Show the latest result of a stored submission, in a format and for an audience."""
     from . import report as reports
     from .store import Store
+
+    client = remote(server)
+    if client is not None:
+        if fmt == "terminal" and not output:
+            print_result(client.wait(submission_id, timeout=0), as_json=False, lang=i18n.normalize(lang))
+            return
+        text = client.report(submission_id, fmt, None if audience == "interviewer" else audience,
+                             lang=i18n.normalize(lang))
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            click.echo(text, nl=False)
+        return
 
     store = Store()
     doc = service.report(submission_id, store=store)
@@ -308,6 +347,19 @@ def image_status(as_json):
     st = images.status()
     click.echo(json.dumps(st, indent=2, default=str) if as_json else images.describe(st))
     sys.exit(0 if st["engine"] and st["present"] and st["current"] else 3)
+
+
+def _register(cmd) -> None:
+    """Add a command defined elsewhere, with the same one-line error handling."""
+    if cmd.callback is not None:
+        cmd.callback = handled(cmd.callback)
+    for sub in getattr(cmd, "commands", {}).values():
+        _register(sub)
+
+
+for _cmd in (serve_cmd, token_group, invite_cmd, login_cmd, logout_cmd, status_cmd):
+    _register(_cmd)
+    main.add_command(_cmd)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from .problem import Problem
 STORE_CAP = 64 << 20  # bytes the judge will keep of one submission
 MAX_ENTRIES = 200
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$")
-IGNORED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", ".git", ".pytest_cache", ".mypy_cache"}
+IGNORED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", ".git", ".pytest_cache", ".mypy_cache",
+           ".mljudge-pack.json"}  # the last: what `judge init` writes for `judge test` in a pack
 
 
 @dataclass

@@ -43,6 +43,23 @@ class Score:
         return round(100.0 * self.earned / self.total, 2)
 
 
+SERIES_MAX = 200  # a mismatched 1-D check this short keeps both values for the interviewer's plot
+
+
+def _as_list(a) -> list | None:
+    import numpy as np
+
+    if not isinstance(a, np.ndarray) or a.ndim != 1 or not 2 <= a.size <= SERIES_MAX or a.dtype.kind not in "biuf":
+        return None
+    return [float(x) if np.isfinite(x) else None for x in a.astype(np.float64)]
+
+
+def series_pair(ref, cand) -> dict | None:
+    """Both values of a short 1-D numeric check (a loss history, a trajectory), or None."""
+    r, c = _as_list(ref), _as_list(cand)
+    return {"reference": r, "candidate": c} if r is not None and c is not None else None
+
+
 def test_function(test_id: str) -> str:
     return test_id.split("::")[-1].split("[")[0]
 
@@ -84,6 +101,10 @@ def score(ref: RunOutput, cand: RunOutput, weights: dict[str, float] | None = No
             res = compare(cname, rmeta["value"], cval, rtol, atol)
             all_match &= res.status == "match"
             ts.checks.append(res.to_dict())
+            if res.status == "mismatch":
+                pair = series_pair(rmeta["value"], cval)
+                if pair:  # interviewer audience only: audience.for_candidate never copies it
+                    ts.checks[-1]["series"] = pair
         if ts.outcome == "passed" and all_match:
             ts.earned = weight
         tests.append(ts)

@@ -1,6 +1,7 @@
 """What the CLI commands do, as functions callable from Python."""
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import tempfile
@@ -63,14 +64,21 @@ def report(sid: int, store: Store | None = None) -> dict:
 def test_public(problem_id: str, path: str | Path, backend: str | Backend | None = "local",
                 root: Path | None = None) -> dict:
     """Run the public tests on a submission; outcomes only, nothing stored."""
-    prob = problems.load(problem_id, root)
+    try:
+        prob = problems.load(problem_id, root)
+        public = prob.public_dir
+    except UsageError:  # no problems/ here: a candidate's pack folder (judge init) has what it needs
+        found = from_pack(problem_id, path)
+        if found is None:
+            raise
+        prob, public = found
     sub = read_submission(prob, path)
     if sub.invalid:
         raise UsageError("; ".join(sub.invalid))
     be = backend if isinstance(backend, Backend) else get_backend(backend)
     with tempfile.TemporaryDirectory(prefix="mljudge-test-") as work:
         files = write_files(sub, Path(work) / "submission")
-        run, out = run_suite(prob, be, files, seed=0, tests_dir=prob.public_dir)
+        run, out = run_suite(prob, be, files, seed=0, tests_dir=public)
     tests = [{"name": t.id, "outcome": t.outcome, "message": t.message, "details": t.details}
              for t in out.tests.values()]
     for item in out.collected or []:
@@ -99,6 +107,26 @@ pytest_plugins = ["judge.harness.plugin"]
 def solution():
     return importlib.import_module("{module}")
 '''
+
+
+PACK_FILE = ".mljudge-pack.json"  # what `judge test` needs to know of the problem, in a pack folder
+
+
+def from_pack(problem_id: str, path: str | Path) -> tuple[problems.Problem, Path] | None:
+    """(problem, public tests folder) from the pack holding ``path`` (it or a parent), or None."""
+    here = Path(path).resolve()
+    for folder in (here, *here.parents):
+        meta = folder / PACK_FILE
+        if meta.is_file():
+            try:
+                prob = problems.Problem.model_validate(json.loads(meta.read_text(encoding="utf-8")))
+            except ValueError as exc:
+                raise UsageError(f"{meta} is damaged: {str(exc).splitlines()[0]}") from None
+            if prob.id != problem_id:
+                raise UsageError(f"{folder} is a pack for {prob.id}, not {problem_id}")
+            prob.root = folder
+            return prob, folder / "tests"
+    return None
 
 
 def statement(problem_id: str, lang: str | None = "en", root: Path | None = None) -> dict:
@@ -147,4 +175,7 @@ def init(problem_id: str, dest: str | Path | None = None, root: Path | None = No
     tests = target / "tests"
     shutil.copytree(prob.public_dir, tests, ignore=shutil.ignore_patterns("__pycache__"))
     (target / "conftest.py").write_text(CONFTEST.replace("{module}", prob.module))
+    meta = prob.model_dump(mode="json", include={"id", "title", "version", "difficulty", "framework", "tags",
+                                                 "files", "module", "limits", "max_file_kb"})
+    (target / PACK_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return target

@@ -13,6 +13,7 @@ def judge_home(tmp_path, monkeypatch):
     """Every test gets its own JUDGE_HOME (database, caches)."""
     home = tmp_path / "judge-home"
     monkeypatch.setenv("JUDGE_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no login of the developer's leaks in
     return home
 
 

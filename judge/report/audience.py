@@ -84,9 +84,17 @@ def _candidate_message(doc: dict, _: Translator = EN) -> str:
     return _("{earned} of {total} points").format(earned=f"{doc.get('earned', 0):g}", total=f"{doc.get('total', 0):g}")
 
 
+def _status(t: dict) -> str:
+    """What reports show for a test's outcome ("wrong values" for a passed test whose checks do not match)."""
+    from .fields import shown_outcome
+
+    return shown_outcome(t)
+
+
 def _candidate_test(t: dict, _: Translator = EN) -> dict:
     return {
-        "name": t["name"], "outcome": t["outcome"], "weight": t.get("weight", 0), "earned": t.get("earned", 0),
+        "name": t["name"], "outcome": t["outcome"], "status": _status(t), "weight": t.get("weight", 0),
+        "earned": t.get("earned", 0),
         "message": exception_type(t.get("message"), _) if t["outcome"] != "passed" else "",
         "checks": [{"name": c["name"], "status": c["status"]} for c in t.get("checks", [])],
     }
@@ -109,6 +117,8 @@ def for_candidate(doc: dict, _: Translator = EN) -> dict:
 def for_interviewer(doc: dict, sources: dict[str, str] | None = None) -> dict:
     view = copy.deepcopy(doc)
     view["audience"] = "interviewer"
+    for t in view.get("tests", []):
+        t["status"] = _status(t)
     view["sources"] = dict(sources or {})
     if view.get("integrity"):  # file:line as one string, as every other format shows it
         view["integrity"] = [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view["integrity"]]

@@ -28,7 +28,8 @@ VERDICT_EXPLANATION = {
     "internal_error": N_("The judge could not judge this submission; it will be judged again."),
 }
 OUTCOME_LABEL = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"), "timeout": N_("timeout"),
-                 "skipped": N_("skipped"), "not_run": N_("not run")}
+                 "skipped": N_("skipped"), "not_run": N_("not run"),
+                 "wrong values": N_("wrong values")}
 STATUS_LABEL = {"match": N_("match"), "mismatch": N_("mismatch"), "missing": N_("missing")}
 GOOD, MIXED, BAD = "good", "mixed", "bad"
 LOG_CAP = 8000  # characters of each log a report shows (the document keeps more)
@@ -54,7 +55,26 @@ def verdict_tone(verdict: str | None) -> str:
     return GOOD if verdict == "accepted" else MIXED if verdict == "partial" else BAD
 
 
+WRONG_VALUES = "wrong values"
+
+
+def shown_outcome(test: dict) -> str:
+    """The outcome a report shows: a test pytest passed whose checked values do not match
+    the reference reads "wrong values", never "passed"."""
+    if test["outcome"] == "passed" and any(c.get("status") != "match" for c in test.get("checks", [])):
+        return WRONG_VALUES
+    return test["outcome"]
+
+
+def test_label(test: dict, _: Translator = EN) -> str:
+    """``shown_outcome`` as a reader sees it: the code in English, its label in other languages."""
+    shown = shown_outcome(test)
+    return shown if _.lang == "en" else outcome_label(shown, _)
+
+
 def outcome_tone(test: dict) -> str:
+    if shown_outcome(test) == WRONG_VALUES:
+        return BAD
     if test["outcome"] == "passed":
         return GOOD if test.get("earned", 0) >= test.get("weight", 0) else MIXED
     return BAD
@@ -180,7 +200,8 @@ def full_marks(view: dict) -> int:
 def outcome_counts(view: dict) -> dict[str, int]:
     counts: dict[str, int] = {}
     for t in view.get("tests", []):
-        counts[t["outcome"]] = counts.get(t["outcome"], 0) + 1
+        label = shown_outcome(t)
+        counts[label] = counts.get(label, 0) + 1
     return counts
 
 

@@ -21,8 +21,8 @@ from . import fields
 
 def _output(t: dict, _: Translator = EN) -> str:
     lines = []
-    if t["outcome"] != "passed":
-        lines.append(fields.outcome_label(t["outcome"], _) + (f": {t['message']}" if t.get("message") else ""))
+    if fields.shown_outcome(t) != "passed":
+        lines.append(fields.test_label(t, _) + (f": {t['message']}" if t.get("message") else ""))
     lines += [fields.check_text(c, _) for c in t.get("checks", [])]
     if t.get("details"):
         lines += ["", t["details"]]

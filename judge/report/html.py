@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 from .. import __version__
 from ..i18n import EN, Translator
 from . import fields
+from .plot import series_svg
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -24,7 +25,8 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(
         judge_version=__version__, verdict_label=fields.verdict_label, verdict_tone=fields.verdict_tone,
-        outcome_tone=fields.outcome_tone, check_text=fields.check_text, check_detail=fields.check_detail,
+        outcome_tone=fields.outcome_tone, shown_outcome=fields.shown_outcome, test_label=fields.test_label,
+        series_svg=series_svg, check_text=fields.check_text, check_detail=fields.check_detail,
         num=fields.num, tolerance=fields.tolerance, points=fields.points, mebibytes=fields.mebibytes,
         numbered=fields.numbered, when=fields.when, full_marks=fields.full_marks,
         verdict_explanation=fields.verdict_explanation, outcome_label=fields.outcome_label,

@@ -18,7 +18,7 @@ from . import fields
 def labelled(view: dict, _: Translator = EN) -> dict:
     out = dict(view, verdict_label=fields.verdict_label(view.get("verdict"), _),
                verdict_explanation=fields.verdict_explanation(view.get("verdict"), _))
-    out["tests"] = [dict(t, outcome_label=fields.outcome_label(t["outcome"], _),
+    out["tests"] = [dict(t, outcome_label=fields.outcome_label(fields.shown_outcome(t), _),
                          checks=[dict(c, status_label=fields.status_label(c["status"], _)) for c in t.get("checks", [])])
                     for t in view.get("tests", [])]
     return out

@@ -33,7 +33,7 @@ def split_name(problem: str, test_name: str) -> tuple[str, str]:
 
 
 def _body(v: dict, t: dict, _: Translator = EN) -> str:
-    lines = [_("{outcome}, {points} points").format(outcome=fields.outcome_label(t["outcome"], _), points=fields.points(t))]
+    lines = [_("{outcome}, {points} points").format(outcome=fields.test_label(t, _), points=fields.points(t))]
     if t.get("message"):
         lines.append(t["message"])
     lines += [fields.check_text(c, _) for c in t.get("checks", []) if c["status"] != "match"]
@@ -49,7 +49,7 @@ def _testcase(suite: ET.Element, v: dict, t: dict, _: Translator = EN) -> str:
         case.set("time", f"{t.get('duration') or 0:.3f}")
     bad_checks = [c for c in t.get("checks", []) if c["status"] != "match"]
     first_line = t.get("message") or (fields.check_text(bad_checks[0], _) if bad_checks
-                                      else fields.outcome_label(t["outcome"], _))
+                                      else fields.test_label(t, _))
     message = clean(short(first_line, 300))
     if t["outcome"] == "skipped":
         ET.SubElement(case, "skipped", message=message)

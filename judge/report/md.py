@@ -37,7 +37,7 @@ def _tests(v: dict, _: Translator = EN) -> list[str]:
         notes = [fields.check_text(c, _) for c in t.get("checks", [])]
         if t["outcome"] != "passed" and t.get("message"):
             notes.insert(0, t["message"][:300])
-        row = [code(t["name"]), fields.outcome_label(t["outcome"], _), fields.points(t)]
+        row = [code(t["name"]), fields.test_label(t, _), fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
         row.append("<br>".join(cell(n) for n in notes))
@@ -81,7 +81,7 @@ def render(v: dict, _: Translator = EN) -> str:
         if failing:
             lines += ["", "## Failures"]
             for t in failing:
-                lines += ["", f"### {code(t['name'])} — {t['outcome']}", "", fence(t["details"])]
+                lines += ["", f"### {code(t['name'])} — {fields.shown_outcome(t)}", "", fence(t["details"])]
         lines += _pairs("Run", fields.run_stats(v))
         lines += _pairs("Reproducibility", fields.reproducibility(v))
         for name, source in sorted(v.get("sources", {}).items()):

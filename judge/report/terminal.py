@@ -23,7 +23,7 @@ VERDICT_STYLE = {
     "accepted": "bold green", "partial": "bold yellow", "wrong_answer": "bold red",
     "internal_error": "bold magenta",
 }
-OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
+OUTCOME_STYLE = {"passed": "green", "wrong values": "red", "failed": "red", "error": "red", "timeout": "yellow",
                  "skipped": "dim", "not_run": "dim"}
 DETAILS_CAP = 1500  # characters of a failure's long repr shown per test
 
@@ -51,8 +51,8 @@ def _tests_table(v: dict, _: Translator = EN) -> Table:
         note = _check_summary(t.get("checks", []), _)
         if t["outcome"] != "passed" and t.get("message"):
             note = t["message"][:160] + ("; " + note if note else "")
-        outcome = t["outcome"] if _.lang == "en" else fields.outcome_label(t["outcome"], _)
-        row = [escape(t["name"]), f"[{OUTCOME_STYLE.get(t['outcome'], '')}]{escape(outcome)}[/]",
+        outcome = fields.test_label(t, _)
+        row = [escape(t["name"]), f"[{OUTCOME_STYLE.get(fields.shown_outcome(t), '')}]{escape(outcome)}[/]",
                fields.points(t)]
         if interviewer:
             row.append(f"{t.get('duration', 0):.2f}s")
@@ -63,7 +63,7 @@ def _tests_table(v: dict, _: Translator = EN) -> Table:
 def _details(v: dict, console: Console) -> None:
     failing = [t for t in v.get("tests", []) if t.get("details")]
     for t in failing:
-        console.rule(f"[bold]{escape(t['name'])}[/] {t['outcome']}", align="left")
+        console.rule(f"[bold]{escape(t['name'])}[/] {fields.shown_outcome(t)}", align="left")
         text = t["details"]
         if len(text) > DETAILS_CAP:
             text = "…" + text[-DETAILS_CAP:]

@@ -1,0 +1,8 @@
+"""The candidate's (and interviewer's) client for a judge server: login file and HTTP calls.
+
+Needs only the ``judge`` package (no problems/, reference/ or hidden tests).
+"""
+from .config import Login, clear_login, config_dir, load_login, save_login
+from .remote import Client, RemoteError
+
+__all__ = ["Client", "Login", "RemoteError", "clear_login", "config_dir", "load_login", "save_login"]
