@@ -130,6 +130,16 @@ def test_killed_survivor_and_equivalent(mut_root, local_backend):
     assert f"-    {COPY_LINE}\n+    x = np.asarray(x, dtype=float)" in survivor.mutant.diff()
     assert rep.score == 50.0
 
+    # the command prints the survivor as a diff and writes the lock, from the cache alone
+    proc = subprocess.run([sys.executable, "-m", "judge.cli", "mutants", "toy", "--write-lock"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout
+    assert f"survivor {survivor.mutant.id} (line 9, copy)" in out and survivor.mutant.diff().rstrip() in out
+    assert "killed    solution.py:arith:" in out and "[variant 0: partial (" in out
+    assert "mutation score 50% (1 killed of 2" in out and "0 sandbox runs" in out
+    assert "score: 50.0" in lock.lock_path(p).read_text() and lock.check(p)[0][0] == "error"
+
     # declared equivalent: out of the denominator, with its reason, and not judged
     p = _write_catalogue(mut_root, "mistakes: []\n" + EQUIVALENT)
     rep = run(p, local_backend, emit=None)
