@@ -211,3 +211,12 @@ def test_lock_records_and_checks_the_score(mut_root):
     (p.hidden_dir / "test_hidden.py").write_text((p.hidden_dir / "test_hidden.py").read_text() + "\n# edited\n")
     (level, msg), = lock.check(p)
     assert level == "error" and "stale" in msg
+
+
+def test_variants_option(toy):
+    from judge.mutants.run import parse_variants
+
+    assert parse_variants("all", toy) == [0, 1] and parse_variants("1,0,1", toy) == [0, 1]
+    for bad, msg in (("2", "variants 0..1"), ("x", "expected 'all'")):
+        with pytest.raises(UsageError, match=msg):
+            parse_variants(bad, toy)
