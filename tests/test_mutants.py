@@ -13,7 +13,7 @@ import pytest
 
 from judge import problem as problems
 from judge.errors import UsageError
-from judge.mutants import catalogue, lock
+from judge.mutants import lock
 from judge.mutants.generate import TOOL_VERSION, generate_file
 from judge.mutants.run import MutationReport, Outcome, all_mutants, run
 
