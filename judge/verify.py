@@ -163,8 +163,8 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit(level, text)
     seeds = {-1: seed} if seed is not None else {v: p.seed_for_variant(v) for v in range(p.variants)}
     refs = _references(p, backend, seeds, emit)
-    first = next(iter(seeds))
-    if first not in refs:
+    first = next((v for v in seeds if v in refs), None)  # variant 0 unless its reference failed
+    if first is None:
         return findings
     ref, seed = refs[first], seeds[first]
     for item in ref.collected:

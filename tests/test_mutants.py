@@ -13,7 +13,7 @@ import pytest
 
 from judge import problem as problems
 from judge.errors import UsageError
-from judge.mutants import catalogue, lock
+from judge.mutants import lock
 from judge.mutants.generate import TOOL_VERSION, generate_file
 from judge.mutants.run import MutationReport, Outcome, all_mutants, run
 
@@ -130,6 +130,16 @@ def test_killed_survivor_and_equivalent(mut_root, local_backend):
     assert f"-    {COPY_LINE}\n+    x = np.asarray(x, dtype=float)" in survivor.mutant.diff()
     assert rep.score == 50.0
 
+    # the command prints the survivor as a diff and writes the lock, from the cache alone
+    proc = subprocess.run([sys.executable, "-m", "judge.cli", "mutants", "toy", "--write-lock"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout
+    assert f"survivor {survivor.mutant.id} (line 9, copy)" in out and survivor.mutant.diff().rstrip() in out
+    assert "killed    solution.py:arith:" in out and "[variant 0: partial (" in out
+    assert "mutation score 50% (1 killed of 2" in out and "0 sandbox runs" in out
+    assert "score: 50.0" in lock.lock_path(p).read_text() and lock.check(p)[0][0] == "error"
+
     # declared equivalent: out of the denominator, with its reason, and not judged
     p = _write_catalogue(mut_root, "mistakes: []\n" + EQUIVALENT)
     rep = run(p, local_backend, emit=None)
@@ -201,3 +211,12 @@ def test_lock_records_and_checks_the_score(mut_root):
     (p.hidden_dir / "test_hidden.py").write_text((p.hidden_dir / "test_hidden.py").read_text() + "\n# edited\n")
     (level, msg), = lock.check(p)
     assert level == "error" and "stale" in msg
+
+
+def test_variants_option(toy):
+    from judge.mutants.run import parse_variants
+
+    assert parse_variants("all", toy) == [0, 1] and parse_variants("1,0,1", toy) == [0, 1]
+    for bad, msg in (("2", "variants 0..1"), ("x", "expected 'all'")):
+        with pytest.raises(UsageError, match=msg):
+            parse_variants(bad, toy)

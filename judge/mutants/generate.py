@@ -1,7 +1,7 @@
 """Generate mutants of a reference file: small faults as text edits of its source.
 
 Only the bodies of functions and methods are mutated. Each operator in
-``operators.py`` proposes edits ``(operator, start, end, new_text)`` on
+``operators.py`` and ``ml_operators.py`` proposes edits ``(operator, start, end, new_text)`` on
 character offsets; an edit that leaves the file unchanged, does not compile or
 repeats an earlier mutant's source is dropped. A mutant's id is
 ``<file>:<operator>:<sha1(line, mutated line, occurrence)[:8]>``: it depends on
@@ -15,9 +15,13 @@ import hashlib
 import warnings
 from dataclasses import dataclass
 
-from .operators import OPERATORS, Source, mark_axis_constants
+from .ml_operators import axis, copies, mark_axis_constants, swap_call_args, training
+from .operators import (Source, arith, assign_inplace, augassign, boolean, compare, constant, drop_term,
+                        swap_operands)
 
 TOOL_VERSION = "mljudge-mutants/1"  # bump when operators change what they generate
+OPERATORS = [arith, drop_term, swap_operands, augassign, assign_inplace, compare, boolean, axis, swap_call_args,
+             copies, training, constant]
 
 
 @dataclass(frozen=True)
