@@ -36,26 +36,43 @@ def any_seed(rng):
 
 # ---- reading the candidate's results ----------------------------------------
 def scalar(value, what):
-    arr = np.asarray(value, dtype=np.float64)
-    assert arr.size == 1, f"{what} must be a scalar"
-    return float(arr.reshape(-1)[0])
+    # A Python float, a NumPy float scalar (np.float64) and a 0-d float array
+    # all count as "a float"; an array of shape (1,) does not.
+    assert np.ndim(value) == 0, f"{what} must be a scalar"
+    assert np.asarray(value).dtype.kind == "f", f"{what} must be a float"
+    return float(value)
+
+
+def float64_array(value, what):
+    arr = np.asarray(value)
+    assert arr.dtype == np.float64, f"{what} must be float64"
+    return arr
 
 
 def loss_grad(fn, w, b, X, y):
     loss, dw, db = fn(w.copy(), b, X.copy(), y.copy())
-    dw = np.asarray(dw, dtype=np.float64)
+    dw = float64_array(dw, "dw")
     assert dw.shape == w.shape, "dw has the wrong shape"
     return {"loss": scalar(loss, "loss"), "dw": dw, "db": scalar(db, "db")}
 
 
 def train(solution, X, y, d, epochs, **kwargs):
-    res = solution.train(X.copy(), y.copy(), epochs=epochs, **kwargs)
+    """Call train; ``epochs=None`` leaves it out (its default is 10)."""
+    if epochs is not None:
+        kwargs["epochs"] = epochs
+    res = solution.train(X.copy(), y.copy(), **kwargs)
+    return read_run(res, d, 10 if epochs is None else epochs)
+
+
+def read_run(res, d, epochs):
     assert isinstance(res, dict), "train must return a dict"
+    for key in ("w", "b", "history", "losses"):
+        assert key in res, f"the result has no key {key!r}"
     out = {
-        "w": np.asarray(res["w"], dtype=np.float64),
+        "w": float64_array(res["w"], "w"),
         "b": scalar(res["b"], "b"),
-        "history": np.asarray(res["history"], dtype=np.float64),
-        "losses": np.asarray(res["losses"], dtype=np.float64),
+        "history": float64_array(res["history"], "history"),
+        "losses": float64_array(res["losses"], "losses"),
     }
     assert out["w"].shape == (d,), "w has the wrong shape"
     assert out["history"].shape == (epochs + 1, d + 1), "history has the wrong shape"
@@ -89,6 +106,50 @@ def test_bce_large_margins(check, rng, solution):
         got = loss_grad(solution.bce_loss_grad, w, b, X, y)
     check("bce", got, **TOL)
     assert np.isfinite(got["loss"]) and np.all(np.isfinite(got["dw"])) and np.isfinite(got["db"])
+
+
+@pytest.mark.weight(1)
+def test_bce_confident_points(check, rng, solution):
+    # Every example on the right side with a margin between 10 and 40: the
+    # loss is tiny (about 1e-6 and below). The stable form log(1+e^z) - y z
+    # and the plain form -[y log p + (1-y) log(1-p)] differ here by ~1e-15
+    # absolute, well inside the absolute floor of TOL; clipping p to
+    # [1e-7, 1 - 1e-7] is off by ~1e-8 and fails.
+    n, d = 20, 3
+    u = rng.standard_normal(d)
+    u /= np.linalg.norm(u)
+    c, b = float(rng.uniform(2.0, 5.0)), float(rng.normal(0.0, 1.0))
+    margins = rng.choice([-1.0, 1.0], size=n) * rng.uniform(10.0, 40.0, size=n)
+    noise = rng.standard_normal((n, d))
+    noise -= np.outer(noise @ u, u)  # orthogonal to w: does not move z
+    X = np.outer((margins - b) / c, u) + noise
+    y = (margins > 0).astype(np.float64)
+    check("bce", loss_grad(solution.bce_loss_grad, c * u, b, X, y), **TOL)
+
+
+@pytest.mark.weight(1)
+def test_mse_large_offsets(check, rng, solution):
+    # Targets and intercept near 3e7, beyond float32's exact integers (2**24):
+    # residuals of order 1 survive only in float64.
+    X, y = regression_data(rng, n=30, d=4)
+    offset = float(rng.uniform(2.5e7, 3.5e7))
+    w, b = rng.standard_normal(4), offset + float(rng.uniform(0.5, 1.5))
+    check("mse", loss_grad(solution.mse_loss_grad, w, b, X, y + offset), **TOL)
+
+
+@pytest.mark.weight(1)
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_loss_grad_leaves_arguments_alone(check, rng, solution, loss):
+    data = regression_data if loss == "mse" else classification_data
+    X, y = data(rng, n=17, d=3)
+    w, b = rng.standard_normal(3), float(rng.normal())
+    kept = (w.copy(), X.copy(), y.copy())
+    fn = solution.mse_loss_grad if loss == "mse" else solution.bce_loss_grad
+    value, dw, db = fn(w, b, X, y)
+    check(loss, {"loss": scalar(value, "loss"), "dw": float64_array(dw, "dw"),
+                 "db": scalar(db, "db")}, **TOL)
+    args_kept = all(np.array_equal(a, k) for a, k in zip((w, X, y), kept))
+    assert args_kept, "the loss function modified its arguments"
 
 
 # ---- trajectories --------------------------------------------------------------
@@ -133,6 +194,66 @@ def test_minibatch_bce_momentum_trajectory(check, rng, solution):
     run = train(solution, X, y, 5, epochs=5, loss="bce", lr=0.2, batch_size=16,
                 momentum=0.8, seed=any_seed(rng), w0=w0, b0=b0)
     check("run", run, **TOL)
+
+
+@pytest.mark.weight(1)
+def test_batches_split_evenly(check, rng, solution):
+    # 48 rows in batches of 8: exactly six batches, no empty seventh one.
+    X, y = classification_data(rng, n=48, d=3)
+    run = train(solution, X, y, 3, epochs=4, loss="bce", lr=0.3, batch_size=8,
+                momentum=0.5, seed=any_seed(rng))
+    check("run", run, **TOL)
+
+
+@pytest.mark.weight(1)
+def test_batch_size_one(check, rng, solution):
+    # Pure stochastic gradient descent: one example per update.
+    X, y = regression_data(rng, n=15, d=3)
+    run = train(solution, X, y, 3, epochs=3, loss="mse", lr=0.02, batch_size=1,
+                momentum=0.7, seed=any_seed(rng))
+    check("run", run, **TOL)
+
+
+@pytest.mark.weight(1)
+def test_default_arguments(check, rng, solution):
+    # train(X, y): loss "mse", lr 0.1, 10 epochs, full batch, no momentum,
+    # starting from zeros.
+    X, y = regression_data(rng, n=25, d=3)
+    check("run", train(solution, X, y, 3, None), **TOL)
+
+
+@pytest.mark.weight(1)
+def test_default_seed_is_zero(check, rng, solution):
+    X, y = regression_data(rng, n=29, d=3)
+    run = train(solution, X, y, 3, epochs=3, loss="mse", lr=0.05, batch_size=6)
+    check("run", run, **TOL)
+
+
+@pytest.mark.weight(1)
+def test_repeated_calls_are_independent(check, rng, solution):
+    # The same call gives the same run, whatever ran in between: no generator,
+    # velocity or history kept from one call to the next.
+    X, y = classification_data(rng, n=30, d=3)
+    kwargs = dict(epochs=3, loss="bce", lr=0.2, batch_size=7, momentum=0.9, seed=any_seed(rng))
+    first = train(solution, X, y, 3, **kwargs)
+    other = train(solution, X, y, 3, **{**kwargs, "seed": kwargs["seed"] + 1})
+    again = train(solution, X, y, 3, **kwargs)
+    check("run", first, **TOL)
+    check("other", other, **TOL)
+    same = all(np.array_equal(first[k], again[k]) for k in ("w", "history", "losses"))
+    assert same and first["b"] == again["b"], "the same call gave a different run"
+
+
+@pytest.mark.weight(1)
+@pytest.mark.parametrize("name", ["hinge", "mae", "cross_entropy"])
+def test_unknown_loss_raises(check, rng, solution, name):
+    X, y = regression_data(rng, n=10, d=2)
+    # the same data with a valid name trains normally (so that a solution that
+    # raises for everything earns nothing here)
+    check("run", train(solution, X, y, 2, epochs=2, loss="mse", lr=0.1), **TOL)
+    for epochs in (2, 0):
+        with pytest.raises(ValueError):
+            solution.train(X, y, loss=name, lr=0.1, epochs=epochs)
 
 
 # ---- what the optimisation reaches ------------------------------------------------
