@@ -214,19 +214,44 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @click.option("--backend", type=BACKEND, default=None)
 @click.option("--seed", type=int, default=None, help="default: the seed of variant 0")
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="samples judged at once")
+@click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")
+@click.option("--no-samples", is_flag=True, help="skip the sample submissions")
+@click.option("--strict-mutants", is_flag=True, help="a missing mutants.lock is an error, not a warning")
 @handled
-def verify(problem_ids, backend, seed, jobs):
-    """Check problem packages: reference 100 (twice, same records), starter 0, sample verdicts."""
+def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mutants):
+    """Check problem packages: reference 100 on every variant (twice, same records), starter 0,
+    sample verdicts, mutants.yaml and mutants.lock."""
     from .sandbox import get_backend
     from .verify import verify as run_verify
 
     be = get_backend(backend)
     click.echo(f"verifying with the {be.name} backend")
-    rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo)
+    rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo, all_variants=all_variants,
+                     run_samples=not no_samples, strict_mutants=strict_mutants)
+    for pid, secs in rep.seconds.items():
+        click.echo(f"time    {pid}: {secs:.1f}s")
     errors = sum(f.level == "error" for f in rep.findings)
     warnings = sum(f.level == "warning" for f in rep.findings)
     click.echo(f"{'OK' if rep.ok else 'FAILED'}: {errors} errors, {warnings} warnings")
     sys.exit(0 if rep.ok else 1)
+
+
+@main.command()
+@click.argument("problem")
+@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="mutants judged at once")
+@click.option("--backend", type=BACKEND, default="local", show_default=True,
+              help="mutants of the reference are trusted code: local by default")
+@click.option("--variants", default="all", show_default=True, help="'all' or a list like 0,1")
+@click.option("--write-lock", is_flag=True, help="record the result in problems/PROBLEM/mutants.lock")
+@click.option("--no-cache", is_flag=True, help="judge every mutant again (ignore cached results)")
+@click.option("--list", "list_only", is_flag=True, help="only list the mutants, judge nothing")
+@handled
+def mutants(problem, jobs, backend, variants, write_lock, no_cache, list_only):
+    """Mutation score of the hidden suite: judge mutants of the reference, show the survivors."""
+    from .mutants import cli as mcli
+
+    sys.exit(mcli.main(problem, jobs=jobs, backend=backend, variants=variants, write_lock=write_lock,
+                       use_cache=not no_cache, list_only=list_only, echo=click.echo))
 
 
 @main.group()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ class Finding:
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # problem -> verification time
 
     @property
     def ok(self) -> bool:
@@ -105,8 +107,44 @@ def sample_backends(path: Path) -> list[str]:
     return list(data.get("backends") or [])
 
 
+def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], emit) -> dict[int, RunOutput]:
+    """The reference on every variant: it passes everything, and a fresh second run records the same
+    values as the first (which is the cached one when there is a cache: one new run per variant)."""
+    good = {}
+    for v, seed in seeds.items():
+        where = f"variant {v} (seed {seed})" if v >= 0 else f"seed {seed}"
+        try:
+            ref = reference_output(p, seed, backend)  # cached or run now
+            again = reference_output(p, seed, backend, use_cache=False)  # a second, fresh run
+        except InternalError as exc:
+            emit("error", f"{where}: {str(exc).replace(f'reference for {p.id} (seed {seed}) failed', 'the reference fails')}")
+            continue
+        diffs = _same_records(ref, again)
+        for d in diffs[:5]:
+            emit("error", f"{where}: flaky: {d}")
+        if not diffs:
+            emit("ok", f"{where}: reference passes {len(ref.collected)} hidden tests, same records in two runs")
+            good[v] = ref
+    return good
+
+
+def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list[tuple[str, str]]:
+    """mutants.yaml is valid and its mistakes apply; mutants.lock is there, current and at 100 %.
+    No sandbox run: the score was measured by ``judge mutants --write-lock``."""
+    from .mutants import catalogue, lock
+    from .mutants.run import reference_files
+
+    found = []
+    try:
+        catalogue.mistake_mutants(catalogue.load(p), reference_files(p))
+    except UsageError as exc:
+        found.append(("error", str(exc)))
+    return found + lock.check(p, strict_missing=strict_mutants)
+
+
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
-                   emit_line=print, only_samples: list[str] | None = None) -> list[Finding]:
+                   emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
+                   run_samples: bool = True, strict_mutants: bool = False) -> list[Finding]:
     findings: list[Finding] = []
 
     def emit(level, text):
@@ -117,20 +155,14 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
 
     if not _structure(p, emit):
         return findings
-    seed = p.seed_for_variant(0) if seed is None else seed
-
-    # reference: passes everything, twice, with identical records
-    try:
-        ref = reference_output(p, seed, backend)  # cached or run now
-        again = reference_output(p, seed, backend, use_cache=False)  # a second, fresh run
-    except InternalError as exc:
-        emit("error", str(exc))
+    for level, text in mutation_findings(p, strict_mutants):
+        emit(level, text)
+    seeds = {-1: seed} if seed is not None else {v: p.seed_for_variant(v) for v in range(p.variants)}
+    refs = _references(p, backend, seeds, emit)
+    first = next(iter(seeds))
+    if first not in refs:
         return findings
-    diffs = _same_records(ref, again)
-    for d in diffs[:5]:
-        emit("error", f"flaky: {d}")
-    if not diffs:
-        emit("ok", f"reference passes {len(ref.collected)} hidden tests, same records in two runs (seed {seed})")
+    ref, seed = refs[first], seeds[first]
     for item in ref.collected:
         if not ref.tests[item["id"]].checks:
             emit("warning", f"{item['id']} records no check: its outcome alone decides its points, "
@@ -157,27 +189,35 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit("error", f"public tests fail on the reference: {', '.join(bad[:3]) or 'run failed'}")
     else:
         emit("ok", f"public tests pass on the reference ({len(out.collected)})")
+    if run_samples:
+        _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
+                        only_samples)
+    return findings
 
-    # every sample gets the verdict its folder names
+
+def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples) -> None:
+    """Every sample gets the verdict its folder names (on each variant in ``seeds``)."""
     todo = samples(p)
     if only_samples:
         todo = [(v, s) for v, s in todo if s.name in only_samples]
+    todo = [(v, s, var) for v, s in todo for var in seeds]
+    tag = len(seeds) > 1
 
     def judge_sample(item):
-        expected, path = item
+        expected, path, var = item
         only = sample_backends(path)
         if only and backend.name not in only:
-            return expected, path, None, f"skip: judged only on {', '.join(only)} (sample.yaml)"
+            return expected, path, var, None, f"skip: judged only on {', '.join(only)} (sample.yaml)"
         try:
             sub = read_submission(p, path)
         except UsageError as exc:
-            return expected, path, None, str(exc)
-        doc = judge(p, sub, seed, backend)
-        return expected, path, doc, None
+            return expected, path, var, None, str(exc)
+        doc = judge(p, sub, seeds[var], backend)
+        return expected, path, var, doc, None
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for expected, path, doc, err in pool.map(judge_sample, todo):
-            rel = f"{expected}/{path.name}"
+        for expected, path, var, doc, err in pool.map(judge_sample, todo):
+            rel = f"{expected}/{path.name}" + (f" (variant {var})" if tag else "")
             if err and err.startswith("skip: "):
                 emit("warning", f"{rel}: {err[6:]}")
             elif err:
@@ -187,11 +227,12 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
                               f" — {str(doc.get('message'))[:200]}")
             else:
                 emit("ok", f"{rel}: {expected} (score {doc['score']:g}, {(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
-    return findings
 
 
 def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jobs: int = 1,
-           emit_line=print, root: Path | None = None) -> Report:
+           emit_line=print, root: Path | None = None, **options) -> Report:
+    """Verify problems; ``options`` go to verify_problem (all_variants, run_samples, strict_mutants).
+    ``Report.seconds`` holds each problem's verification time."""
     root = root or problems.find_root()
     ids = problem_ids or problems.list_ids(root)
     report = Report()
@@ -203,5 +244,7 @@ def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jo
             report.findings.append(f)
             emit_line and emit_line(f.line())
             continue
-        report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line))
+        start = time.monotonic()
+        report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line, **options))
+        report.seconds[pid] = time.monotonic() - start
     return report

@@ -1,0 +1,98 @@
+"""`judge verify` runs the reference on every variant and checks mutants.yaml and mutants.lock.
+
+The `flip` problem is built here: its reference records the same check twice in
+one test on variant 1 only (as quantization did), so only variant 1 fails.
+"""
+import shutil
+
+import pytest
+
+from judge import problem as problems
+from judge.mutants import lock
+from judge.mutants.run import MutationReport
+from judge.verify import mutation_findings, verify, verify_problem
+
+PROBLEM_YAML = """\
+id: flip
+title: A problem whose reference fails on variant 1 only
+version: 1
+difficulty: easy
+framework: numpy
+files: [solution.py]
+variants: 2
+limits: {wall_seconds: 20, test_seconds: 5, memory_mb: 512}
+"""
+HIDDEN = """\
+def test_double(check, seed, solution):
+    check("zp0/ties", solution.double(2.0))
+    if seed == SEED1:
+        check("zp0/ties", solution.double(2.0))
+
+
+def test_half(check, rng, solution):
+    check("half", solution.half(float(rng.standard_normal())))
+"""
+REFERENCE = "def double(x):\n    return 2 * x\n\n\ndef half(x):\n    return x / 2\n"
+STARTER = ("def double(x):\n    raise NotImplementedError\n\n\n"
+           "def half(x):\n    raise NotImplementedError\n")
+PUBLIC = "def test_double(solution):\n    assert solution.double(1.0) == 2.0\n"
+
+
+@pytest.fixture
+def flip_root(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    d = root / "problems" / "flip"
+    for sub in ("hidden", "public", "starter"):
+        (d / sub).mkdir(parents=True)
+    (d / "problem.yaml").write_text(PROBLEM_YAML)
+    (d / "spec.md").write_text("# flip\n\nDouble and halve a number.\n")
+    (d / "starter" / "solution.py").write_text(STARTER)
+    (d / "public" / "test_public.py").write_text(PUBLIC)
+    (root / "reference" / "flip").mkdir(parents=True)
+    (root / "reference" / "flip" / "solution.py").write_text(REFERENCE)
+    seed1 = problems.load("flip", root).seed_for_variant(1)
+    (d / "hidden" / "test_hidden.py").write_text(HIDDEN.replace("SEED1", str(seed1)))
+    monkeypatch.setenv("JUDGE_ROOT", str(root))
+    return root
+
+
+def test_verify_names_the_failing_variant_and_test(flip_root, local_backend):
+    p = problems.load("flip", flip_root)
+    lock.write(p, MutationReport("flip", [0, 1]))  # measured ...
+    (p.dir / "spec.md").write_text("# flip\n\nDouble and halve a number (edited).\n")  # ... then changed
+    lines = []
+    rep = verify(["flip"], local_backend, emit_line=lines.append, root=flip_root)
+    errors = [f.text for f in rep.findings if f.level == "error"]
+    assert any(t.startswith("variant 1 (seed ") and "test_hidden.py::test_double" in t
+               and "recorded twice" in t for t in errors), lines
+    assert not any(t.startswith("variant 0") for t in errors), lines
+    assert any(f.level == "ok" and f.text.startswith("variant 0 (seed ") for f in rep.findings), lines
+    assert any("mutants.lock is stale" in t for t in errors), lines
+    assert len(errors) == 2, lines
+    assert set(rep.seconds) == {"flip"} and rep.seconds["flip"] > 0
+
+
+def test_the_lock_is_checked_and_a_missing_one_is_a_warning_unless_strict(fixture_root, tmp_path, local_backend):
+    root = tmp_path / "repo"
+    shutil.copytree(fixture_root, root, ignore=shutil.ignore_patterns("__pycache__"))
+    p = problems.load("toy", root)
+    assert [lv for lv, t in mutation_findings(p) if t.startswith("no mutants.lock")] == ["warning"]
+    assert [lv for lv, t in mutation_findings(p, True) if t.startswith("no mutants.lock")] == ["error"]
+    lock.write(p, MutationReport("toy", [0, 1]))
+    assert [lv for lv, t in mutation_findings(p, True)] == ["ok"]
+    # a catalogue entry whose find is not in the reference is a one-line error, and the lock is stale now
+    (p.dir / "mutants.yaml").write_text('mistakes:\n  - {name: gone, file: solution.py, find: "nowhere", replace: "x"}\n')
+    found = verify_problem(p, local_backend, emit_line=None, run_samples=False, strict_mutants=True)
+    errors = [f.text for f in found if f.level == "error"]
+    assert any("mistake gone: 'find' occurs 0 times" in t for t in errors) and all("\n" not in t for t in errors)
+    assert any("mutants.lock is stale" in t for t in errors)
+    assert len(errors) == 2, errors
+
+
+def test_all_variants_judges_samples_on_every_variant(fixture_root, local_backend):
+    p = problems.load("toy", fixture_root)
+    lines = []
+    found = verify_problem(p, local_backend, emit_line=lines.append, all_variants=True, only_samples=["no-scale"])
+    assert [f.text.split(":")[0] for f in found if "no-scale" in f.text] == \
+        ["partial/no-scale (variant 0)", "partial/no-scale (variant 1)"], lines
+    assert not any(f.level == "error" for f in found), lines
