@@ -79,7 +79,7 @@ def test_roundtrip_error_at_most_half_step(solution, randn, check):
 
 
 @pytest.mark.weight(1)
-def test_inputs_converted_and_left_unchanged(solution, randn, check):
+def test_inputs_converted_and_left_unchanged(solution, randn, rng, check):
     # float64 inputs are converted to float32 first; no function modifies its arguments
     x64 = randn(7, 5, scale=2.0).to(torch.float64)
     x_copy = x64.clone()
@@ -98,6 +98,16 @@ def test_inputs_converted_and_left_unchanged(solution, randn, check):
     check("zero_point", zp, exact=True)
     check("q", q, exact=True)
     check("dequantized", back, rtol=1e-6, atol=1e-7)
+    # float64 values a hair off a rounding tie: converted to float32 first they sit exactly
+    # on the tie (half to even); kept in float64 they round away from it
+    k = 2 * int(rng.integers(10, 60))                   # even: the tie rounds to k
+    lo, hi = -(k + 0.5) / 16, (254.5 - k) / 16           # scale exactly 1/16 in float32
+    near_tie = torch.tensor([lo - 1e-12, hi, 0.3], dtype=torch.float64)
+    s_t, z_t = solution.choose_qparams(near_tie)
+    check("near_tie/scale", s_t, rtol=1e-6, atol=0.0)
+    check("near_tie/zero_point", z_t, exact=True)
+    ties = (torch.arange(-20, 20, dtype=torch.float64) + 0.5) / 16 + 1e-12
+    check("near_tie/q", solution.quantize(ties, torch.tensor(0.0625), torch.tensor(0)), exact=True)
     # float32 inputs (where .to(torch.float32) returns the same tensor) stay unchanged too
     x32 = randn(5, 4, scale=2.0)
     x32_copy = x32.clone()
