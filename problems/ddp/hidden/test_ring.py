@@ -7,86 +7,82 @@ import torch
 
 from ddp_util import tensor
 
-P2P = ("send", "recv", "isend", "irecv")
-COLLECTIVES = (
-    "all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter",
-    "reduce_scatter_tensor", "all_to_all", "all_to_all_single", "gather", "scatter",
-    "all_reduce_coalesced", "all_gather_object", "broadcast_object_list", "_all_gather_base",
-    "_reduce_scatter_base",
+# Methods of the process-group object: every torch.distributed call (send, isend, recv,
+# irecv, batch_isend_irecv, P2POp, and every collective) ends in one of these, so
+# watching them sees the traffic whichever public spelling the submission uses.
+PG_P2P = ("send", "recv", "recv_anysource")
+PG_COLLECTIVES = (
+    "allreduce", "allreduce_coalesced", "reduce", "broadcast", "allgather", "_allgather_base",
+    "allgather_coalesced", "allgather_into_tensor_coalesced", "all_gather_single",
+    "all_gather_single_coalesced", "reduce_scatter", "_reduce_scatter_base", "reduce_scatter_single",
+    "reduce_scatter_single_coalesced", "reduce_scatter_tensor_coalesced", "alltoall", "alltoall_base",
+    "all_to_all_single", "gather", "scatter", "barrier", "monitored_barrier",
 )
 
 
 class Watch:
-    """Replace torch.distributed's functions (and the submission's own bindings of them) while
-    ring_all_reduce runs: count what goes where, refuse collectives."""
+    """While ring_all_reduce runs, wrap the methods of the default process group's class:
+    count the elements sent and to whom, check where receives come from, refuse collectives.
 
-    def __init__(self, sol, rank, world_size):
-        import torch.distributed as dist
+    Wrapping the class (not the ``torch.distributed`` functions) leaves every public
+    function object untouched, so ``P2POp``'s check that ``op`` is ``dist.isend`` or
+    ``dist.irecv`` holds however the submission keeps its references to them."""
+
+    def __init__(self, rank, world_size):
         import torch.distributed.distributed_c10d as c10d
 
-        self.spaces = [dist, c10d, sol]
         self.rank, self.world_size = rank, world_size
+        self.right = (rank + 1) % world_size
+        self.left = (rank - 1) % world_size
         self.sent = 0
         self.bad_peer = 0
         self.collectives = 0
-        self.depth = 0  # torch's own send may call isend: count the outermost call only
         self.saved = []
-        self.originals = {name: getattr(dist, name) for name in P2P + COLLECTIVES if hasattr(dist, name)}
+        self.cls = type(c10d._get_default_group())
 
-    def _peer(self, args, kwargs, key):
-        if len(args) > 1:
-            return args[1]
-        for k in (key, "group_" + key):
-            if kwargs.get(k) is not None:
-                return kwargs[k]
+    def _owner(self, name):
+        for klass in self.cls.__mro__:
+            if name in vars(klass):
+                return klass
         return None
 
-    def _wrap(self, name, fn):
-        right = (self.rank + 1) % self.world_size
-        left = (self.rank - 1) % self.world_size
+    def _wrap(self, name, raw):
+        def original(pg):  # the method bound to ``pg``, as the class would bind it
+            return raw.__get__(pg, type(pg))
 
-        if name in ("send", "isend"):
-            def wrapped(*args, **kwargs):
-                if self.depth == 0:
-                    t = args[0] if args else kwargs["tensor"]
-                    self.sent += t.numel()
-                    if self._peer(args, kwargs, "dst") != right:
-                        self.bad_peer += 1
-                self.depth += 1
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    self.depth -= 1
-        elif name in ("recv", "irecv"):
-            def wrapped(*args, **kwargs):
-                if self.depth == 0:
-                    peer = self._peer(args, kwargs, "src")
-                    if peer is not None and peer != left:
-                        self.bad_peer += 1
-                self.depth += 1
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    self.depth -= 1
+        if name == "send":
+            def wrapped(pg, tensors, dst, *args, **kwargs):
+                self.sent += sum(t.numel() for t in tensors)
+                if dst != self.right:
+                    self.bad_peer += 1
+                return original(pg)(tensors, dst, *args, **kwargs)
+        elif name == "recv":
+            def wrapped(pg, tensors, src, *args, **kwargs):
+                if src != self.left:
+                    self.bad_peer += 1
+                return original(pg)(tensors, src, *args, **kwargs)
+        elif name == "recv_anysource":  # in a ring only the left neighbour sends to this rank
+            def wrapped(pg, *args, **kwargs):
+                return original(pg)(*args, **kwargs)
         else:
-            def wrapped(*args, **kwargs):
+            def wrapped(pg, *args, **kwargs):
                 self.collectives += 1
-                raise RuntimeError(f"ring_all_reduce may not call {name}: use send/recv")
+                raise RuntimeError(f"ring_all_reduce may not call a collective ({name}): use send/recv")
         return wrapped
 
     def __enter__(self):
-        for name, fn in self.originals.items():
-            wrapped = self._wrap(name, fn)
-            for space in self.spaces:
-                for attr, value in list(vars(space).items()):
-                    if value is fn:
-                        self.saved.append((space, attr, value))
-                        setattr(space, attr, wrapped)
+        for name in PG_P2P + PG_COLLECTIVES:
+            owner = self._owner(name)
+            if owner is None:
+                continue
+            raw = vars(owner)[name]
+            self.saved.append((owner, name, raw))
+            setattr(owner, name, self._wrap(name, raw))
         return self
 
     def __exit__(self, *exc):
-        for space, attr, value in reversed(self.saved):
-            setattr(space, attr, value)
+        for owner, name, raw in reversed(self.saved):
+            setattr(owner, name, raw)
         return False
 
 
@@ -97,12 +93,13 @@ def _ring_task(sol, rank, world_size, cases):
     for i, per_rank in enumerate(cases):
         t = per_rank[rank].clone()
         ptr = t.data_ptr()
-        with Watch(sol, rank, world_size) as watch:
+        with Watch(rank, world_size) as watch:
             out = sol.ring_all_reduce(t)
         expected = per_rank[rank].clone()
         dist.all_reduce(expected)
         result[f"out{i}"] = out
         result[f"inplace{i}"] = np.asarray(t.data_ptr() == ptr and torch.equal(t, out))
+        result[f"same_object{i}"] = np.asarray(out is t)
         result[f"expected{i}"] = expected
         result[f"sent{i}"] = np.asarray(watch.sent)
         result[f"bad_peer{i}"] = np.asarray(watch.bad_peer)
@@ -114,8 +111,14 @@ def _check_ring(results, cases, world_size, check):
     for i, per_rank in enumerate(cases):
         n = per_rank[0].numel()
         budget = 2 * (world_size - 1) * math.ceil(n / world_size)
-        exact = not per_rank[0].dtype.is_floating_point or bool(
-            torch.all(per_rank[0] == per_rank[0].round()))
+        exact = not per_rank[0].dtype.is_floating_point or all(
+            bool(torch.all(t == t.round())) for t in per_rank)
+        if not exact:
+            # any summation order is a correct sum: each of the world_size - 1 additions
+            # rounds by at most eps/2 of the sum of magnitudes, for the reference as well
+            eps = torch.finfo(per_rank[0].dtype).eps
+            magnitude = sum(t.double().abs().numpy() for t in per_rank)
+            bound = world_size * eps * magnitude
         for r, res in enumerate(results):
             assert int(res[f"collectives{i}"]) == 0, f"case {i}: a collective was called"
             assert int(res[f"bad_peer{i}"]) == 0, f"case {i}: rank {r} talked to a non-neighbour"
@@ -125,10 +128,11 @@ def _check_ring(results, cases, world_size, check):
             if exact:
                 assert np.array_equal(out, expected), f"case {i}: rank {r} differs from all_reduce"
             else:
-                assert np.allclose(out, expected, rtol=1e-5, atol=1e-6), \
-                    f"case {i}: rank {r} differs from all_reduce"
+                assert np.all(np.abs(out.astype(np.float64) - expected) <= bound), \
+                    f"case {i}: rank {r} differs from all_reduce by more than float rounding"
             assert bool(res[f"inplace{i}"]), f"case {i}: the input tensor was not updated in place"
-        tol = dict(exact=True) if exact else dict(rtol=1e-5, atol=1e-6)
+            assert bool(res[f"same_object{i}"]), f"case {i}: did not return the tensor it was given"
+        tol = dict(exact=True) if exact else dict(rtol=1e-6, atol=float(bound.max()))
         check(f"case{i}", results[-1][f"out{i}"], **tol)
         check(f"case{i}/rank0", results[0][f"out{i}"], **tol)
 
@@ -158,8 +162,9 @@ def test_ring_all_reduce_matches_all_reduce(ranks, rng, check, world_size):
 @pytest.mark.weight(2)
 def test_ring_all_reduce_uneven_sizes(ranks, rng, check):
     world_size = 3
-    # 7 and 10 elements do not split evenly; 2 elements leave a rank an empty chunk; one scalar
+    # 7, 10 and 5 elements do not split evenly; 2 elements leave a rank an empty chunk; one
+    # scalar; int32 as well as int64
     cases = _cases(rng, world_size, [((7,), torch.float32), ((2, 5), torch.int64),
-                                     ((2,), torch.float32), ((), torch.float64)])
+                                     ((2,), torch.float32), ((), torch.float64), ((5,), torch.int32)])
     results = ranks(world_size, _ring_task, cases)
     _check_ring(results, cases, world_size, check)

@@ -14,6 +14,9 @@ def test_shards_disjoint_and_covering(solution, rng, check, world_size):
     # one even size, two uneven ones, and fewer samples than ranks
     sizes = [world_size * int(rng.integers(3, 7)) + k for k in range(world_size)] + [world_size - 1]
     for n in sizes:
+        raw = solution.shard_indices(n, world_size - 1, world_size)
+        assert isinstance(raw, list) and all(type(i) is int for i in raw), \
+            "shard_indices returns a list of Python ints"
         shards = _shards(solution, n, world_size)
         flat = [i for s in shards for i in s]
         assert sorted(flat) == list(range(n)), "shards are not disjoint or do not cover the dataset"

@@ -29,11 +29,13 @@ def _step_task(sol, rank, world_size, state, steps, opt_name):
     model = make_mlp()
     model.load_state_dict(state)
     opt = _optimizer(opt_name, model.parameters())
-    losses = []
+    losses, floats = [], True
     for xs, ys in steps:
         loss = sol.train_step(model, opt, torch.nn.CrossEntropyLoss(), xs[rank], ys[rank])
+        floats = floats and isinstance(loss, float)
         losses.append(float(loss))
-    return {"losses": np.asarray(losses, dtype=np.float64), **_params(model)}
+    return {"losses": np.asarray(losses, dtype=np.float64), "python_floats": np.asarray(floats),
+            **_params(model)}
 
 
 def _single_process_steps(state, steps, opt_name):
@@ -43,7 +45,11 @@ def _single_process_steps(state, steps, opt_name):
     losses = []
     for xs, ys in steps:
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(torch.cat(xs)), torch.cat(ys))
+        if len({x.shape[0] for x in xs}) == 1:   # one batch: the concatenation of the ranks'
+            loss = torch.nn.functional.cross_entropy(model(torch.cat(xs)), torch.cat(ys))
+        else:   # the mean over ranks of each rank's mean loss (its gradient: the averaged one)
+            loss = torch.stack([torch.nn.functional.cross_entropy(model(x), y)
+                                for x, y in zip(xs, ys)]).mean()
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -57,6 +63,7 @@ def _compare(results, losses, params, check):
             assert np.allclose(res[key], value, **TOL), \
                 f"rank {r}: {key} differs from single-process training on the full batch"
         assert np.allclose(res["losses"], losses, **TOL), f"rank {r}: returned losses are wrong"
+        assert bool(res["python_floats"]), f"rank {r}: must return Python floats"
     check("params", {k: results[-1][k] for k in params}, **TOL)
     check("losses", results[0]["losses"], **TOL)
     identical = all(np.array_equal(res[k], results[0][k]) for res in results for k in params)
@@ -64,19 +71,23 @@ def _compare(results, losses, params, check):
 
 
 def _make_steps(rng, world_size, n_steps, local_batch):
+    """``local_batch``: one size for every rank, or a list of per-rank sizes."""
+    sizes = local_batch if isinstance(local_batch, list) else [local_batch] * world_size
     steps = []
     for _ in range(n_steps):
-        xs = [tensor(rng.standard_normal((local_batch, 6))) for _ in range(world_size)]
-        ys = [torch.from_numpy(rng.integers(0, 3, size=local_batch)) for _ in range(world_size)]
+        xs = [tensor(rng.standard_normal((m, 6))) for m in sizes]
+        ys = [torch.from_numpy(rng.integers(0, 3, size=m)) for m in sizes]
         steps.append((xs, ys))
     return steps
 
 
 @pytest.mark.weight(2)
-@pytest.mark.parametrize("world_size,opt_name", [(2, "sgd"), (3, "momentum")])
-def test_train_step_matches_full_batch(ranks, rng, check, world_size, opt_name):
+@pytest.mark.parametrize("world_size,opt_name,local_batch", [(2, "sgd", 5), (3, "momentum", [5, 3, 4])])
+def test_train_step_matches_full_batch(ranks, rng, check, world_size, opt_name, local_batch):
+    # with unequal local batches the step is still: gradients = mean over ranks of each
+    # rank's gradient, returned loss = mean over ranks of each rank's mean loss
     state = random_state(make_mlp(), rng)
-    steps = _make_steps(rng, world_size, n_steps=4, local_batch=5)
+    steps = _make_steps(rng, world_size, n_steps=4, local_batch=local_batch)
     results = ranks(world_size, _step_task, state, steps, opt_name)
     losses, params = _single_process_steps(state, steps, opt_name)
     _compare(results, losses, params, check)
@@ -88,7 +99,9 @@ def _train_task(sol, rank, world_size, states, X, Y, epochs, batch_size, seed, o
     opt = _optimizer(opt_name, model.parameters())
     history = sol.train(model, opt, torch.nn.CrossEntropyLoss(), X, Y,
                         epochs=epochs, batch_size=batch_size, seed=seed)
-    return {"losses": np.asarray([float(h) for h in history], dtype=np.float64), **_params(model)}
+    floats = isinstance(history, list) and all(isinstance(h, float) for h in history)
+    return {"losses": np.asarray([float(h) for h in history], dtype=np.float64),
+            "python_floats": np.asarray(floats), **_params(model)}
 
 
 def _single_process_train(state, X, Y, epochs, batch_size, seed, opt_name, world_size):

@@ -24,9 +24,19 @@ def test_quantized_linear_weights(solution, rng, check):
     assert ql.weight_int8.dtype == torch.int8 and ql.weight_int8.shape == (10, 24)
     assert ql.weight_scale.shape == (10,)
     assert int(ql.weight_int8.abs().max()) <= 127, "weights use the range [-127, 127]"
+    assert ql.weight_scale.dtype == torch.float32 and ql.bias.dtype == torch.float32
+    assert type(ql.in_features) is int and type(ql.out_features) is int, "in/out_features are ints"
+    assert (ql.in_features, ql.out_features) == (24, 10)
     check("weight_int8", ql.weight_int8, exact=True)
     check("weight_scale", ql.weight_scale, rtol=1e-6, atol=0.0)
     check("bias", ql.bias, rtol=0.0, atol=0.0)
+    # the bias is a copy: changing the float layer afterwards changes nothing
+    expected_bias = ql.bias.detach().clone()
+    with torch.no_grad():
+        lin.bias.add_(1.0)
+        lin.weight.mul_(2.0)
+    assert torch.equal(ql.bias.detach(), expected_bias), "bias must be a copy of the float bias"
+    check("bias_after_float_changed", ql.bias, rtol=0.0, atol=0.0)
     check("no_bias", solution.QuantizedLinear.from_float(_linear(rng, 5, 3, bias=False)).bias is None,
           exact=True)
 
@@ -44,6 +54,11 @@ def test_quantized_linear_matches_reference(solution, rng, randn, check):
     check("y2", y2, **OUT_TOL)
     nb = solution.QuantizedLinear.from_float(_linear(rng, 32, 4, bias=False))
     check("no_bias", nb(x2), **OUT_TOL)
+    # a single row, and a 1-d input (the leading "..." may be empty)
+    y_row, y_vec = ql(x2[:1]), ql(x2[0])
+    assert y_row.shape == (1, 12) and y_vec.shape == (12,), "output shape for (1, in) and (in,)"
+    check("one_row", y_row, **OUT_TOL)
+    check("vector", y_vec, **OUT_TOL)
 
 
 def _bound(lin, x):
@@ -113,6 +128,26 @@ def test_quantized_model_keeps_accuracy(solution, rng, torch_seed, check):
     assert n_linear == 0 and n_qlinear == 3, "every nn.Linear must be replaced by QuantizedLinear"
     acc_q = float((logits_q.argmax(1) == y_test).float().mean())
     assert acc_q >= acc_f - 0.02, "the quantized model lost more than 2 points of accuracy"
+    copied = dict(qmodel.named_modules())
+    for name, m in model.named_modules():
+        assert name in copied, f"module {name!r} is missing from the quantized model"
+        if isinstance(m, torch.nn.Linear):
+            assert isinstance(copied[name], solution.QuantizedLinear), f"{name!r} was not replaced"
+        else:
+            assert type(copied[name]) is type(m), f"module {name!r} was not kept"
+    assert sum(isinstance(m, torch.nn.Linear) for m in model.modules()) == 3, "the original model changed"
     check("logits", logits_q, rtol=1e-4, atol=1e-4)
     check("accuracy", acc_q, rtol=0.0, atol=1e-9)
     check("float_accuracy", acc_f, rtol=0.0, atol=1e-9)
+
+
+@pytest.mark.weight(1)
+def test_quantize_model_of_a_bare_linear(solution, rng, randn, check):
+    lin = _linear(rng, 12, 5)
+    w_before = lin.weight.detach().clone()
+    q = solution.quantize_model(lin)
+    assert isinstance(q, solution.QuantizedLinear), "quantize_model(nn.Linear) returns a QuantizedLinear"
+    assert isinstance(lin, torch.nn.Linear) and torch.equal(lin.weight, w_before), "the original changed"
+    x = randn(4, 12)
+    check("weight_int8", q.weight_int8, exact=True)
+    check("y", q(x), **OUT_TOL)

@@ -9,7 +9,7 @@ def _qp(solution, x, **kw):
     scale, zp = solution.choose_qparams(x, **kw)
     scale, zp = torch.as_tensor(scale), torch.as_tensor(zp)
     assert scale.dtype == torch.float32, "scale must be float32"
-    assert not zp.dtype.is_floating_point, "zero_point must be an integer tensor"
+    assert zp.dtype == torch.int64, "zero_point must be an int64 tensor"
     return scale, zp
 
 
@@ -35,7 +35,7 @@ def test_symmetric_per_tensor(solution, randn, check):
     neg_heavy = -randn(40).abs() * 4.0 + randn(40, scale=0.5)   # |min| > max
     pos_heavy = randn(6, 6).abs() * 2.0 - 0.3                    # max > |min|
     for i, x in enumerate([neg_heavy, pos_heavy]):
-        for qmin, qmax in [(-128, 127), (-127, 127)]:
+        for qmin, qmax in [(-128, 127), (-127, 127), (-8, 7)]:
             scale, zp = _qp(solution, x, symmetric=True, qmin=qmin, qmax=qmax)
             assert int(zp) == 0, "symmetric zero point must be 0"
             check(f"x{i}/{qmin}/scale", scale, **SCALE_TOL)
@@ -92,3 +92,27 @@ def test_per_channel_axis(solution, randn, rng, check, axis):
         check(f"{tag}/zero_point", zp, exact=True)
         check(f"{tag}/q", q, exact=True)
         check(f"{tag}/dequantized", back, rtol=1e-6, atol=1e-7)
+    # a narrowed range, per channel
+    scale, zp = _qp(solution, x, axis=axis, qmin=-8, qmax=7)
+    q = solution.quantize(x, scale, zp, axis=axis, qmin=-8, qmax=7)
+    assert int(q.min()) >= -8 and int(q.max()) <= 7
+    check("int4/scale", scale, **SCALE_TOL)
+    check("int4/zero_point", zp, exact=True)
+    check("int4/q", q, exact=True)
+
+
+@pytest.mark.weight(1)
+def test_per_channel_one_dimensional(solution, randn, check):
+    # a 1-d tensor with axis=0: every element is its own channel (lo = hi = that element)
+    x = torch.cat([randn(6, scale=3.0), torch.zeros(1)])
+    for axis in (0, -1):
+        for symmetric in (False, True):
+            scale, zp = _qp(solution, x, symmetric=symmetric, axis=axis)
+            assert scale.shape == (7,) and zp.shape == (7,), "one scale and zero point per element"
+            q = solution.quantize(x, scale, zp, axis=axis)
+            back = solution.dequantize(q, scale, zp, axis=axis)
+            tag = f"axis{axis}/{'sym' if symmetric else 'asym'}"
+            check(f"{tag}/scale", scale, **SCALE_TOL)
+            check(f"{tag}/zero_point", zp, exact=True)
+            check(f"{tag}/q", q, exact=True)
+            check(f"{tag}/dequantized", back, rtol=1e-6, atol=1e-7)
