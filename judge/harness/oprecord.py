@@ -86,6 +86,7 @@ class OpRecorder:
         self._wrappers: dict[str, object] = {}
         self._class_patches: list[tuple[type, str, object]] = []
         self._py_marks: list[tuple[types.FunctionType, types.CodeType]] = []
+        self.unresolved: list[str] = []  # py:: entries that name no Python function
         self._nonce = ""
         self._lock = threading.Lock()
         self.current = ""  # the test whose call phase is running (children inherit it)
@@ -197,36 +198,43 @@ class OpRecorder:
 
     # ---- Python entry points -------------------------------------------------
     def _mark_python_calls(self) -> None:
-        """For ``py::module.attr`` entries: record a RecordFunction whenever that
-        function (or the ``__init__`` of that class) runs, however it was reached."""
+        """For ``py::module.attr`` entries: open a RecordFunction named after the entry
+        whenever that function (for a class: its ``__init__``) runs, however it was
+        reached: the function object itself gets the marking code."""
         for ops in self.forbidden.values():
             for op in ops:
                 if op.startswith("py::"):
                     fn = _resolve(op[4:])
                     if isinstance(fn, type):
                         fn = fn.__dict__.get("__init__")
-                    if isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars:
+                    if not isinstance(fn, types.FunctionType):
+                        self.unresolved.append(op)
+                    elif all(fn is not f for f, _ in self._py_marks):
                         self._mark(fn, op)
 
     def _mark(self, fn: types.FunctionType, label: str) -> None:
         inner = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
         inner.__kwdefaults__ = fn.__kwdefaults__
-        enter, exit_ = self._rf_enter, self._rf_exit
         key = f"__mljudge_mark_{len(self._py_marks)}"
-        fn.__globals__[key] = (inner, enter, exit_, label)
-
-        src = (
-            f"def {fn.__name__}(*args, **kwargs):\n"
-            f"    inner, enter, exit_, label = {key}\n"
-            f"    handle = enter(label)\n"
-            f"    try:\n"
-            f"        return inner(*args, **kwargs)\n"
-            f"    finally:\n"
-            f"        exit_(handle)\n"
+        fn.__globals__[key] = (inner, self._rf_enter, self._rf_exit, label)
+        free = fn.__code__.co_freevars  # e.g. __class__ (super()): the new code keeps the same cells
+        src = "def _outer():\n"
+        src += "".join(f"    {v} = None\n" for v in free)
+        src += (
+            f"    def {fn.__name__}(*args, **kwargs):\n"
+            f"        ({', '.join(free)}{',' if free else ''})\n"
+            f"        inner, enter, exit_, label = {key}\n"
+            f"        handle = enter(label)\n"
+            f"        try:\n"
+            f"            return inner(*args, **kwargs)\n"
+            f"        finally:\n"
+            f"            exit_(handle)\n"
+            f"    return {fn.__name__}\n"
         )
         ns: dict = {}
         exec(compile(src, f"<mljudge mark {label}>", "exec"), fn.__globals__, ns)  # noqa: S102
-        fn.__code__ = ns[fn.__name__].__code__
+        code = ns["_outer"]().__code__
+        fn.__code__ = code.replace(co_freevars=free) if code.co_freevars != free else code
         fn.__defaults__ = None
         fn.__kwdefaults__ = None
         self._py_marks.append((fn, fn.__code__))

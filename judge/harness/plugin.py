@@ -198,6 +198,7 @@ class JudgeRun:
                 if not report.get("intact", False):
                     final["intact"] = False
                     final["notes"] += [f"{phase}: {n}" for n in report.get("notes", [])][:20]
+            final["unresolved"] = self.recorder.unresolved[:20]
             info["oprecord"] = final
         if self.forbidden_modules:
             info["forbidden_modules"] = _imported(self.forbidden_modules, self.modules_before)
