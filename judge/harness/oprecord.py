@@ -28,6 +28,7 @@ import atexit
 import json
 import os
 import secrets
+import signal
 import sys
 import threading
 import types
@@ -67,7 +68,7 @@ class OpRecorder:
     def __init__(self, forbidden: dict[str, list[str]], out_dir: str | None = None):
         import torch
         from torch._C import _autograd as ag
-        from torch._C._profiler import (ProfilerActivity, ProfilerConfig, ProfilerState,
+        from torch._C._profiler import (ProfilerActivity, ProfilerConfig, ProfilerState, RecordScope,
                                         _ExperimentalConfig)
 
         self.torch = torch
@@ -77,6 +78,8 @@ class OpRecorder:
         self._ag = ag
         self._orig = {n: getattr(ag, n) for n in _GUARDED_AUTOGRAD if hasattr(ag, n)}
         self._acts = {ProfilerActivity.CPU}
+        # operators and user scopes (the canaries, py:: marks); not the autograd engine's nodes
+        self._scopes = {RecordScope.FUNCTION, RecordScope.USER_SCOPE}
         self._config = lambda: ProfilerConfig(
             ProfilerState.KINETO, False, False, False, False, False,
             _ExperimentalConfig(profile_all_threads=True))
@@ -102,7 +105,7 @@ class OpRecorder:
     def _begin(self) -> None:
         with _quiet():
             self._orig["_prepare_profiler"](self._config(), self._acts)
-            self._orig["_enable_profiler"](self._config(), self._acts)
+            self._orig["_enable_profiler"](self._config(), self._acts, self._scopes)
         self.running = True
         self._nonce = secrets.token_hex(8)
         self._canary("start")
@@ -112,14 +115,15 @@ class OpRecorder:
         self._rf_exit(handle)
 
     def cut(self) -> dict:
-        """End the current segment, start the next; report the segment."""
-        with self._lock:
+        """End the current segment, start the next; report the segment. The per-test
+        timeout (SIGALRM) waits until both are done, so it cannot leave the recorder off."""
+        with self._lock, _alarm_held():
             report = self._end()
             self._begin()
         return report
 
     def stop(self) -> dict:
-        with self._lock:
+        with self._lock, _alarm_held():
             return self._end()
 
     def _end(self) -> dict:
@@ -289,6 +293,18 @@ class OpRecorder:
             if isinstance(data, dict):
                 found.append(data)
         return found
+
+
+class _alarm_held:
+    def __enter__(self):
+        self.main = threading.current_thread() is threading.main_thread()
+        if self.main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+
+    def __exit__(self, *exc):
+        if self.main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+        return False
 
 
 class _quiet:
