@@ -34,9 +34,9 @@ def findings(problem: Problem, out: RunOutput) -> list[str]:
             t = out.tests.get(tid)
             if t is None:
                 continue
-            found += _from_record(t.oprecord, f"test {tid}")
+            found += _from_record(t.oprecord, f"test {tid}", problem)
         if out.session is not None:
-            found += _from_record(out.oprecord, "after the last test")
+            found += _from_record(out.oprecord, "after the last test", problem)
     mods = out.forbidden_modules
     if mods:
         found.append(f"forbidden package {mods[0]} was imported at run time"
@@ -46,11 +46,17 @@ def findings(problem: Problem, out: RunOutput) -> list[str]:
     return found
 
 
-def _from_record(rec, where: str) -> list[str]:
+def _rank(problem: Problem, op: str, call: str) -> int:
+    """The order problem.yaml lists a call's ops in: the entry op (as called) first."""
+    names = problem.forbidden_ops.get(call, [])
+    return names.index(op) if op in names else len(names)
+
+
+def _from_record(rec, where: str, problem: Problem) -> list[str]:
     if rec is None:
         return [f"no operation record for {where} (the recorder was bypassed)"]
     found = []
-    for op, call, phase in rec.ops:
+    for op, call, phase in sorted(rec.ops, key=lambda o: (_rank(problem, o[0], o[1]), o)):
         if where.startswith("test "):
             when = {"call": "during", "child": "in a child process of", "outside": "while setting up"}.get(
                 phase, "around")
