@@ -29,6 +29,17 @@ class TestRecord:
     details: str = ""
     memory_error: bool = False
     checks: dict[str, dict] = field(default_factory=dict)  # name -> meta (+ "value")
+    oprecord: OpRecord | None = None  # None: the harness recorded no operations for it
+
+
+@dataclass
+class OpRecord:
+    """Forbidden operations the harness saw (``[op, call, phase]``) and whether its
+    recorder stayed intact; validated and capped (see harness/oprecord.py)."""
+
+    ops: list[tuple[str, str, str]] = field(default_factory=list)
+    intact: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -39,8 +50,39 @@ class RunOutput:
     problems: list[str] = field(default_factory=list)
 
     @property
+    def oprecord(self) -> OpRecord | None:
+        """The record of what ran outside every test's call phase (after the last test)."""
+        return parse_oprecord((self.session or {}).get("oprecord"))
+
+    @property
+    def forbidden_modules(self) -> list[str] | None:
+        mods = (self.session or {}).get("forbidden_modules")
+        if not isinstance(mods, list):
+            return None
+        return [m[:200] for m in mods[:MAX_OPS] if isinstance(m, str)]
+
+    @property
     def import_error(self) -> str | None:
         return (self.session or {}).get("import_error") or None
+
+
+MAX_OPS = 100
+
+
+def parse_oprecord(raw) -> OpRecord | None:
+    if not isinstance(raw, dict):
+        return None
+    rec = OpRecord(intact=raw.get("intact") is True)
+    for item in (raw.get("ops") if isinstance(raw.get("ops"), list) else [])[:MAX_OPS]:
+        if isinstance(item, list) and len(item) == 3 and all(isinstance(x, str) for x in item):
+            rec.ops.append((item[0][:200], item[1][:200], item[2][:20]))
+        else:
+            rec.intact = False
+    notes = raw.get("notes") if isinstance(raw.get("notes"), list) else []
+    rec.notes = [n[:300] for n in notes[:20] if isinstance(n, str)]
+    if not isinstance(raw.get("ops"), list) or not isinstance(raw.get("notes"), list):
+        rec.intact = False
+    return rec
 
 
 OUTCOMES = {"passed", "failed", "error", "timeout", "skipped"}
@@ -113,6 +155,7 @@ def read_output(out_dir: Path) -> RunOutput:
             duration=float(row["duration"]) if isinstance(row.get("duration"), (int, float)) else 0.0,
             message=_str(row.get("message"), 2000), details=_str(row.get("details"), 20000),
             memory_error=row.get("memory_error") is True,
+            oprecord=parse_oprecord(row.get("oprecord")),
         )
         arrays = {}
         if isinstance(row.get("records"), str):

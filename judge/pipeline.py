@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import __version__, static
+from . import __version__, opcheck, static
 from .errors import InternalError
 from .intake import Submission, write_files
 from .outputs import RunOutput, read_output
@@ -38,6 +38,7 @@ def suite_job(problem: Problem, submission_dir: Path, tests_dir: Path, out_dir: 
         "{python}", "-m", "mljudge_harness.run",
         "--tests", "{tests}", "--submission", "{submission}", "--module", problem.module,
         "--out", "{out}", "--seed", str(seed), "--test-timeout", str(problem.limits.test_seconds),
+        *opcheck.harness_args(problem),
     ]
     return Job(command=command, mounts={"submission": submission_dir, "tests": tests_dir}, out_dir=out_dir,
                limits=limits_for(problem), packages={"mljudge_harness": HARNESS_DIR},
@@ -141,6 +142,10 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     doc["tests"] = [t.to_dict() for t in result.tests]
     doc["earned"], doc["total"], doc["score"] = result.earned, result.total, result.percent
     facts.score = result.percent
+    doc["integrity"] = opcheck.summary(problem, output)
+    broken = opcheck.findings(problem, output)
+    if broken:
+        facts.invalid = broken[0] + (f" (+{len(broken) - 1} more)" if len(broken) > 1 else "")
     if run.oom_killed:
         facts.memory = "the run was stopped for using more than the memory limit"
     elif any(t.memory_error for t in output.tests.values()):

@@ -14,6 +14,8 @@ from .errors import UsageError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 FILE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+# a dispatcher op ("aten::linear", "quantized::*") or a marked Python callable ("py::torch.nn.X")
+OP_RE = re.compile(r"^(py::[A-Za-z_][\w.]*|[A-Za-z_]\w*::(\*|[A-Za-z_][\w.]*\*?))$")
 
 
 class Limits(BaseModel):
@@ -55,6 +57,8 @@ class Problem(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     forbidden_imports: list[str] = Field(default_factory=list)
     forbidden_calls: list[str] = Field(default_factory=list)
+    # forbidden call -> the torch operations it runs, recorded at run time (torch problems)
+    forbidden_ops: dict[str, list[str]] = Field(default_factory=dict)
     scoring: Scoring = Field(default_factory=Scoring)
     max_file_kb: int = Field(256, ge=1, le=10240)
     # reject code the integrity pass flags (computed imports, exec, patching, ...)
@@ -78,6 +82,18 @@ class Problem(BaseModel):
                 raise ValueError(f"{name!r} is not a plain Python file name")
         if len(set(v)) != len(v):
             raise ValueError("file names repeat")
+        return v
+
+    @field_validator("forbidden_ops")
+    @classmethod
+    def _ops(cls, v):
+        for call, ops in v.items():
+            if not ops:
+                raise ValueError(f"{call}: list at least one operation")
+            for op in ops:
+                if not OP_RE.match(op):
+                    raise ValueError(f"{call}: {op!r} is not an operation name like aten::linear, "
+                                     "quantized::* or py::torch.nn.functional.x")
         return v
 
     # ---- paths -----------------------------------------------------------

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import opcheck
 from .errors import InternalError
 from .outputs import RunOutput, read_output
 from .problem import Problem
@@ -40,6 +41,7 @@ def reference_output(problem: Problem, seed: int, backend: Backend, use_cache: b
     try:
         run, out = run_reference(problem, seed, backend, work)
         found = reference_problems(out)
+        found += [f"the reference run is not clean: {f}" for f in opcheck.findings(problem, out)[:3]]
         if run.error:
             found.insert(0, run.error)
         elif run.timed_out or run.oom_killed:

@@ -29,6 +29,7 @@ import zlib
 import numpy as np
 import pytest
 
+from . import oprecord
 from . import records as rec
 
 HARNESS_VERSION = "1"
@@ -48,6 +49,10 @@ def pytest_addoption(parser):
     group.addoption("--judge-seed", type=int, default=0, help="the run's seed")
     group.addoption("--judge-submission", default=None, help="folder holding the submission")
     group.addoption("--judge-module", default="solution", help="module the solution fixture imports")
+    group.addoption("--judge-forbidden-ops", default=None,
+                    help="JSON {call: [op, ...]}: record these torch operations (see oprecord.py)")
+    group.addoption("--judge-forbidden-modules", default=None,
+                    help="JSON [package, ...]: report which of them the run imported")
 
 
 def pytest_configure(config):
@@ -80,6 +85,37 @@ class JudgeRun:
         self.index = 0
         if self.out:
             os.makedirs(os.path.join(self.out, "records"), exist_ok=True)
+        mods = config.getoption("--judge-forbidden-modules")
+        self.forbidden_modules = [str(m) for m in json.loads(mods)] if mods else []
+        self.modules_before = set(sys.modules)
+        self.ops: dict[str, dict] = {}  # nodeid -> {"ops": [[op, call, phase]], "intact", "notes"}
+        self.recorder = None
+        spec = oprecord.load_spec(config.getoption("--judge-forbidden-ops"))
+        if spec:
+            self.recorder = oprecord.OpRecorder(spec, self.out)
+            self.recorder.start()
+
+    # ---- operations seen (oprecord) -------------------------------------
+    def _add_ops(self, nodeid: str, report: dict, phase: str) -> None:
+        state = self.ops.setdefault(nodeid, {"ops": [], "intact": True, "notes": []})
+        for op, call in sorted(report.get("ops", {}).items()):
+            state["ops"].append([op, call, phase])
+        if not report.get("intact", False):
+            state["intact"] = False
+            state["notes"].extend(f"{phase}: {n}" for n in report.get("notes", []))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        if self.recorder is None:
+            yield
+            return
+        self._add_ops(item.nodeid, self.recorder.cut(), "outside")  # setup, imports, previous teardown
+        self.recorder.current = item.nodeid
+        try:
+            yield
+        finally:
+            self._add_ops(item.nodeid, self.recorder.cut(), "call")
+            self.recorder.current = ""
 
     # ---- writing -------------------------------------------------------
     def _write(self, name: str, text: str, mode: str = "w") -> None:
@@ -125,6 +161,12 @@ class JudgeRun:
         state = self.reports.pop(nodeid, {"outcome": "error", "duration": 0.0})
         checks = self.checks.pop(nodeid, [])
         line = {"id": nodeid, **state, "checks": [], "records": None}
+        if self.recorder is not None:
+            for child in self.recorder.child_reports(nodeid):
+                self._add_ops(nodeid, child, "child")
+            ops = self.ops.pop(nodeid, {"ops": [], "intact": False, "notes": ["no call phase recorded"]})
+            ops["notes"] = ops["notes"][:20]
+            line["oprecord"] = ops
         if checks:
             arrays = {}
             for i, (meta, arr) in enumerate(checks):
@@ -148,6 +190,18 @@ class JudgeRun:
             "python": sys.version.split()[0],
             "numpy": np.__version__,
         }
+        if self.recorder is not None:
+            final = {"ops": [], "intact": True, "notes": []}
+            for phase, report in [("outside", self.recorder.stop())] + [
+                    ("child", c) for c in self.recorder.child_reports("")]:
+                final["ops"] += [[op, call, phase] for op, call in sorted(report.get("ops", {}).items())]
+                if not report.get("intact", False):
+                    final["intact"] = False
+                    final["notes"] += [f"{phase}: {n}" for n in report.get("notes", [])][:20]
+            final["unresolved"] = self.recorder.unresolved[:20]
+            info["oprecord"] = final
+        if self.forbidden_modules:
+            info["forbidden_modules"] = _imported(self.forbidden_modules, self.modules_before)
         for lib in ("torch", "tensorflow"):
             mod = sys.modules.get(lib)
             if mod is not None:
@@ -160,6 +214,7 @@ class JudgeRun:
             return self.module
         if self.import_error is not None:
             raise ImportError(self.import_error)
+        self.modules_before = set(sys.modules)
         if self.submission and self.submission not in sys.path:
             sys.path.insert(0, self.submission)
         start = time.monotonic()
@@ -192,6 +247,13 @@ class JudgeRun:
                             **rec.describe(arr)}, arr))
             taken.add(path)
         return value
+
+
+def _imported(packages: list[str], before: set[str]) -> list[str]:
+    """The packages (or submodules of them) in sys.modules now that were not there
+    before the submission was imported (torch itself loads torch.ao, for one)."""
+    now = [m for m in list(sys.modules) if m not in before]
+    return sorted({p for p in packages for m in now if m == p or m.startswith(p + ".")})
 
 
 def _crash_message(report, text: str) -> str:

@@ -28,6 +28,10 @@ def build_args(ns) -> list[str]:
         "--judge-module", ns.module,
         "--judge-submission", ns.submission,
     ]
+    if ns.forbidden_ops:
+        args += ["--judge-forbidden-ops", ns.forbidden_ops]
+    if ns.forbidden_modules:
+        args += ["--judge-forbidden-modules", ns.forbidden_modules]
     if ns.test_timeout > 0:
         args += ["--timeout", str(ns.test_timeout), "--timeout-method", "signal"]
     if ns.select:
@@ -44,6 +48,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--test-timeout", type=float, default=0)
     p.add_argument("--select", default=None)
+    p.add_argument("--forbidden-ops", default=None, help="JSON {call: [op, ...]} to record (torch)")
+    p.add_argument("--forbidden-modules", default=None, help="JSON [package, ...] to report if imported")
     ns = p.parse_args(argv)
     sys.dont_write_bytecode = True
     # The same plugins in every runtime: only ours and pytest-timeout, never whatever
