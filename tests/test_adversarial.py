@@ -59,18 +59,16 @@ def _backend(name):
     return backend
 
 
-def _job_processes() -> set[int]:
-    """Processes of a local job still alive (their command line names the harness)."""
-    out = set()
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/cmdline", "rb") as fh:
-                    if b"mljudge_harness.run" in fh.read():
-                        out.add(int(p))
-            except OSError:
-                pass
-    return out
+def _job_processes() -> set[str]:
+    """What local jobs of this test process left: descendant processes, and job cgroups."""
+    from judge.sandbox.local import _job_procs
+
+    me = os.getpid()
+    left = {f"pid {p}" for p, _ in _job_procs(me) if p != me}
+    for base in ("/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/mljudge"):
+        if os.path.isdir(base):
+            left |= {f"cgroup {n}" for n in os.listdir(base) if n.startswith(f"mljudge-{me}-")}
+    return left
 
 
 @pytest.fixture(scope="module", params=["docker", "local"])
@@ -127,3 +125,27 @@ def test_no_container_is_left_behind(judged):
 def test_no_file_changed_on_the_host(judged):
     before, after = judged["files"]
     assert before == after
+
+
+def test_steal_reference_would_steal_what_it_could_see(tmp_path):
+    """The theft sample is a real attack: inside the sandbox, given a copy of
+    reference/ to find, it earns 100. Without one (the runs above) it earns nothing."""
+    import shutil
+
+    from judge.outputs import read_output
+    from judge.pipeline import suite_job
+    from judge.reference import reference_output
+    from judge.score import score
+
+    backend = _backend("local")
+    p = problems.load("numpy-backprop", REPO)
+    seed = p.seed_for_variant(0)
+    leak = tmp_path / "leak"
+    shutil.copytree(REPO / "reference" / "numpy-backprop", leak / "reference" / "numpy-backprop")
+    sample = REPO / "submissions" / "numpy-backprop" / "wrong_answer" / "adv-steal-reference"
+    job = suite_job(p, sample, p.hidden_dir, tmp_path / "out", seed)
+    job.mounts["leak"] = leak
+    run = backend.run(job)
+    assert run.error is None and not run.timed_out
+    result = score(reference_output(p, seed, backend), read_output(tmp_path / "out"), p.scoring.weights)
+    assert result.percent == 100.0
