@@ -46,6 +46,7 @@ CLONE_NEWNET = 0x40000000
 PAGE = os.sysconf("SC_PAGE_SIZE")
 ENV_UNSAFE = "MLJUDGE_UNSAFE_LOCAL"
 EXTRA_PIDS = 1  # the sandbox's own init (bwrap's PID 1), as docker's tini
+MEMORY_PINNED_FRACTION, MEMORY_PINNED_SECONDS = 0.97, 1.0  # as the docker backend
 NICE_WITHOUT_CGROUP = 15  # the job's niceness when the poller, not the kernel, counts
 
 
@@ -332,6 +333,7 @@ class LocalBackend(Backend):
             r.start()
         timed_out = oom = too_many = False
         peak = 0
+        pinned_since = None
         try:
             while proc.poll() is None:
                 if time.monotonic() - start > limits.wall_seconds:
@@ -340,7 +342,16 @@ class LocalBackend(Backend):
                     # The kernel decided; the counters only say what it did.
                     too_many = group.pids_exceeded()
                     oom = group.oom_killed()
-                    peak = max(peak, group.memory_now() or 0)
+                    now_bytes = group.memory_now() or 0
+                    peak = max(peak, now_bytes)
+                    # cgroup v1 without swap: at its limit a job can thrash (the kernel
+                    # evicts file pages) long before the OOM killer acts. Pinned at the
+                    # limit counts as memory, as in the docker backend.
+                    if now_bytes >= MEMORY_PINNED_FRACTION * mem_cap:
+                        pinned_since = pinned_since or time.monotonic()
+                        oom = oom or time.monotonic() - pinned_since >= MEMORY_PINNED_SECONDS
+                    else:
+                        pinned_since = None
                 else:
                     procs = _job_procs(proc.pid)
                     # Count first: forks share pages, and their count is exact.
