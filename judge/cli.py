@@ -23,6 +23,20 @@ from .server.commands import token as token_group
 BACKEND = click.Choice(["docker", "local"])
 
 
+def _set_unsafe_local(ctx, param, value):
+    if value:
+        import os
+
+        os.environ["MLJUDGE_UNSAFE_LOCAL"] = "1"  # read by judge.sandbox.local
+    return value
+
+
+UNSAFE_LOCAL = click.option(
+    "--unsafe-local", is_flag=True, expose_value=False, callback=_set_unsafe_local,
+    help="let the local backend run without its bubblewrap sandbox (rlimits only) where the host "
+         "cannot create namespaces")
+
+
 def _fail(message: str, code: int):
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -135,6 +149,7 @@ def init(problem, dest, lang, server):
 @click.argument("problem")
 @click.argument("path")
 @click.option("--backend", type=BACKEND, default="local", show_default=True)
+@UNSAFE_LOCAL
 @click.option("--json", "as_json", is_flag=True)
 @LANG
 @handled
@@ -161,6 +176,7 @@ def test(problem, path, backend, as_json, lang):
 @click.argument("problem")
 @click.argument("path")
 @click.option("--backend", type=BACKEND, default=None, help="default: docker when an engine answers")
+@UNSAFE_LOCAL
 @click.option("--seed", type=int, default=None, help="judge on this seed instead of a random variant")
 @click.option("--label", default="", help="a name for the submission (candidate, file)")
 @click.option("--json", "as_json", is_flag=True, help="print the result document")
@@ -189,6 +205,7 @@ def submit(problem, path, backend, seed, label, as_json, audience, lang, server,
 @main.command()
 @click.argument("submission_id", type=int)
 @click.option("--backend", type=BACKEND, default=None, help="default: the backend it was judged with")
+@UNSAFE_LOCAL
 @click.option("--json", "as_json", is_flag=True)
 @AUDIENCE
 @LANG
@@ -252,6 +269,7 @@ def report(submission_id, fmt, audience, output, lang, server):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="output folder (default: ./batch-PROBLEM-FOLDER); a rerun with it resumes")
 @click.option("--backend", type=BACKEND, default=None, help="default: docker when an engine answers")
+@UNSAFE_LOCAL
 @click.option("--seed", type=int, default=None, help="default: a variant chosen once and kept in the output folder")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="similarity at which a pair is flagged (default: see docs/reports.md)")
@@ -280,6 +298,7 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @main.command()
 @click.argument("problem_ids", nargs=-1)
 @click.option("--backend", type=BACKEND, default=None)
+@UNSAFE_LOCAL
 @click.option("--seed", type=int, default=None, help="default: the seed of variant 0")
 @click.option("-j", "--jobs", type=int, default=1, show_default=True, help="samples judged at once")
 @click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")

@@ -5,13 +5,16 @@
 1. **base**: ``debootstrap --variant=minbase bookworm`` (Debian 12, whose
    ``python3`` is 3.11) into a temporary folder, trimmed and ``docker import``ed
    as ``mljudge-base:bookworm-<hash>``; skipped when that tag exists.
-2. **wheelhouse**: the host's pip downloads the wheels of
-   ``docker/requirements-runtime.txt`` for CPython 3.11 / manylinux into the
-   build context (the host's pip settings apply: its certificates, local
-   wheel folders, indexes). torch's CPU wheel is not on PyPI; pip finds it on
-   this machine through ``PIP_FIND_LINKS`` (``/opt/wheels``).
+2. **wheelhouse**: the host's pip downloads the wheels of every
+   ``docker/requirements-<runtime>.txt`` for CPython 3.11 / manylinux into a
+   wheelhouse kept between builds (``$MLJUDGE_WHEELHOUSE``, default
+   ``/var/cache/mljudge/wheels``; the local runtimes install from it too),
+   hard-linked into the build context (the host's pip settings apply: its
+   certificates, local wheel folders, indexes). torch's CPU wheel is not on
+   PyPI; pip finds it on this machine through ``PIP_FIND_LINKS`` (``/opt/wheels``).
 3. **runtime**: ``docker build`` of ``docker/Dockerfile.local`` FROM the base,
-   with network none: a venv with exactly the pinned requirements.
+   with network none: one venv per runtime at ``/opt/runtimes/<name>/``
+   (numpy, torch, tensorflow), each with exactly its pinned requirements.
 
 The runtime image is tagged ``mljudge-runtime:<hash12>``, the hash of the image
 definition (requirements + Dockerfiles + the base recipe below), so the tag
@@ -44,7 +47,6 @@ ENV_IMAGE = "MLJUDGE_IMAGE"
 ENV_MIRROR = "MLJUDGE_DEBIAN_MIRROR"
 ENV_DOCKER_DIR = "MLJUDGE_DOCKER_DIR"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-PYTHON_IN_IMAGE = "/opt/venv/bin/python"
 
 # Everything that decides what the base image holds: part of the image hash.
 SUITE = "bookworm"
@@ -70,11 +72,17 @@ def docker_dir() -> Path:
     """The repository's ``docker/`` folder (the image definition)."""
     env = os.environ.get(ENV_DOCKER_DIR)
     d = Path(env) if env else Path(__file__).resolve().parent.parent / "docker"
-    if not (d / "requirements-runtime.txt").is_file():
+    if not (d / "Dockerfile.local").is_file() or not all((d / f).is_file() for f in _req_files()):
         raise UsageError(
-            f"image definition not found in {d} (needs requirements-runtime.txt, "
+            f"image definition not found in {d} (needs {', '.join(_req_files())}, "
             f"Dockerfile.local): run from a checkout of the judge, or set {ENV_DOCKER_DIR}")
     return d
+
+
+def _req_files() -> list[str]:
+    from .sandbox.runtimes import RUNTIMES
+
+    return [f"requirements-{r}.txt" for r in RUNTIMES]
 
 
 def _base_recipe() -> str:
@@ -92,7 +100,7 @@ def definition_hash() -> str:
     """Hash of everything that decides the runtime image's content."""
     d = docker_dir()
     h = hashlib.sha256()
-    for name in ("requirements-runtime.txt", "Dockerfile.local", "Dockerfile"):
+    for name in (*_req_files(), "Dockerfile.local", "Dockerfile"):
         p = d / name
         h.update(name.encode() + b"\0")
         h.update(p.read_bytes() if p.exists() else b"")
@@ -110,15 +118,12 @@ def runtime_image() -> str:
     return os.environ.get(ENV_IMAGE) or default_tag()
 
 
-def requirements() -> dict[str, str]:
-    """``name -> pinned version`` from requirements-runtime.txt."""
-    out = {}
-    for line in (docker_dir() / "requirements-runtime.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, ver = line.split("==", 1)
-            out[name.strip()] = ver.strip()
-    return out
+def requirements() -> dict[str, dict[str, str]]:
+    """``runtime -> {package -> pinned version}`` from docker/requirements-<runtime>.txt."""
+    from .sandbox.runtimes import RUNTIMES, pins
+
+    docker_dir()
+    return {r: pins(r) for r in RUNTIMES}
 
 
 def _deb_arch() -> str:
@@ -178,10 +183,11 @@ def build(progress: Progress = print, force: bool = False, keep_old: bool = Fals
         ctx = work / "context"
         ctx.mkdir()
         d = docker_dir()
-        for name in ("requirements-runtime.txt", "Dockerfile.local"):
+        for name in (*_req_files(), "Dockerfile.local"):
             shutil.copy2(d / name, ctx / name)
-        (ctx / ".dockerignore").write_text("*\n!requirements-runtime.txt\n!Dockerfile.local\n!wheels/\n")
-        _download_wheels(ctx / "requirements-runtime.txt", ctx / "wheels", progress)
+        (ctx / ".dockerignore").write_text(
+            "*\n" + "".join(f"!{n}\n" for n in _req_files()) + "!Dockerfile.local\n!wheels/\n")
+        _download_wheels([ctx / n for n in _req_files()], ctx / "wheels", progress)
         _docker_build(ctx, tag, base, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -211,7 +217,10 @@ def _work_parent() -> str | None:
     return None
 
 
-def _run(cmd: list[str], progress: Progress, what: str, env=None) -> None:
+_SAVED = re.compile(r"(?:Saved|File was already downloaded)\s+(\S+\.whl)")
+
+
+def _run(cmd: list[str], progress: Progress, what: str, env=None, lines: list[str] | None = None) -> None:
     """Run a host command, relaying its output line by line."""
     progress("$ " + " ".join(cmd))
     try:
@@ -225,6 +234,8 @@ def _run(cmd: list[str], progress: Progress, what: str, env=None) -> None:
     for line in proc.stdout:
         line = line.rstrip()
         tail = (tail + [line])[-20:]
+        if lines is not None:
+            lines.append(line)
         progress("  " + line)
     if proc.wait() != 0:
         raise InternalError(f"{what} failed (exit {proc.returncode}):\n" + "\n".join(tail))
@@ -288,8 +299,16 @@ def _platform_args() -> list[str]:
     return out
 
 
-def _download_wheels(req: Path, dest: Path, progress: Progress) -> None:
-    """The host's pip fetches binary wheels for the image's CPython 3.11."""
+def _download_wheels(reqs: list[Path], dest: Path, progress: Progress) -> None:
+    """The host's pip fetches binary wheels for the image's CPython 3.11.
+
+    They go to the persistent wheelhouse (a rebuild downloads nothing new), then
+    the ones the requirement files name are hard-linked (or copied) into ``dest``.
+    """
+    from .sandbox.runtimes import wheelhouse
+
+    house = wheelhouse()
+    house.mkdir(parents=True, exist_ok=True)
     dest.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     # torch's CPU build lies on disk here, not on PyPI.
@@ -300,10 +319,24 @@ def _download_wheels(req: Path, dest: Path, progress: Progress) -> None:
     cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
            "--progress-bar", "off", "--only-binary=:all:",
            "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-           *_platform_args(),
-           "-r", str(req), "-d", str(dest)]
+           *_platform_args(), "-d", str(house)]
+    for req in reqs:
+        cmd += ["-r", str(req)]
     t0 = time.monotonic()
-    _run(cmd, progress, "downloading the runtime's wheels")
+    lines: list[str] = []
+    _run(cmd, progress, "downloading the runtimes' wheels", env=env, lines=lines)
+    # pip names each wheel it resolved: "Saved <path>" or "File was already downloaded <path>".
+    found = {Path(m.group(1).strip()).name for m in map(_SAVED.search, lines) if m}
+    if not found:
+        raise InternalError(f"pip download named no wheel in {house}")
+    for name in sorted(found):
+        src = house / name
+        if not src.is_file():
+            raise InternalError(f"pip named {name} but it is not in {house}")
+        try:
+            os.link(src, dest / src.name)
+        except OSError:
+            shutil.copy2(src, dest / src.name)
     n = len(list(dest.glob("*.whl")))
     size = sum(p.stat().st_size for p in dest.glob("*.whl"))
     progress(f"{n} wheels, {size / 1e6:.0f} MB, in {time.monotonic() - t0:.0f} s")
@@ -369,7 +402,8 @@ _old_bases: list[str] = []  # ids of bases replaced by a forced rebuild
 
 # ---------------------------------------------------------------- status
 
-_VERSIONS_SCRIPT = (
+# Asks one runtime's python for the versions of ``names``.
+_ASK = (
     "import json, platform, importlib.metadata as m\n"
     "out = {'python': platform.python_version()}\n"
     "for n in %r:\n"
@@ -377,19 +411,38 @@ _VERSIONS_SCRIPT = (
     "    except Exception: out[n] = None\n"
     "print(json.dumps(out))\n"
 )
+# Run by the first runtime's python: asks every runtime (``ask`` and the list are filled in).
+_VERSIONS_SCRIPT = (
+    "import json, subprocess\n"
+    "res = {}\n"
+    "for r, py in %r:\n"
+    "    try:\n"
+    "        p = subprocess.run([py, '-c', %r], capture_output=True, text=True, timeout=60)\n"
+    "        res[r] = json.loads(p.stdout) if p.returncode == 0 else {'error': p.stderr[-300:]}\n"
+    "    except Exception as e:\n"
+    "        res[r] = {'error': str(e)[:300]}\n"
+    "print(json.dumps(res))\n"
+)
 
 
-def image_versions(client, tag: str, names: list[str] | None = None, timeout: float = 60) -> dict:
-    """Versions installed in an image (runs a short, sandboxed container)."""
+def image_versions(client, tag: str, timeout: float = 90) -> dict:
+    """``runtime -> {package -> version or None}`` in an image (one short, sandboxed container).
+
+    Every runtime is asked about every pinned package, so a package that must
+    be absent from a runtime shows as None there.
+    """
     import docker
 
-    names = names or list(requirements())
+    from .sandbox.runtimes import RUNTIMES, image_python
+
+    names = sorted({n for pins in requirements().values() for n in pins})
+    script = _VERSIONS_SCRIPT % ([(r, image_python(r)) for r in RUNTIMES], _ASK % (names,))
     c = None
     try:
         c = client.containers.create(
-            tag, [PYTHON_IN_IMAGE, "-c", _VERSIONS_SCRIPT % (names,)],
+            tag, [image_python(RUNTIMES[0]), "-c", script],
             network_mode="none", user="65534:65534", read_only=True, cap_drop=["ALL"],
-            security_opt=["no-new-privileges"], mem_limit="256m", labels={"mljudge": "1", "mljudge.kind": "status",
+            security_opt=["no-new-privileges"], mem_limit="1g", labels={"mljudge": "1", "mljudge.kind": "status",
                                             "mljudge.owner": f"{socket.gethostname()}:{os.getpid()}"},
             name=f"mljudge-status-{os.getpid()}-{int(time.time() * 1000) % 10**8}")
         c.start()
@@ -412,7 +465,7 @@ def status(versions: bool = True) -> dict:
     out: dict = {"engine": False, "engine_error": None, "image": None, "override": None,
                  "definition": None, "present": False, "current": False, "size_bytes": None,
                  "created": None, "base": None, "base_present": None, "versions": None,
-                 "pinned": None, "other_images": []}
+                 "pinned": None, "other_images": [], "local_runtimes": None}
     try:
         out["definition"] = definition_hash()
         out["pinned"] = requirements()
@@ -420,6 +473,9 @@ def status(versions: bool = True) -> dict:
     except UsageError as exc:
         out["engine_error"] = str(exc)
         return out
+    from .sandbox.runtimes import RUNTIMES, local_status
+
+    out["local_runtimes"] = {r: local_status(r) for r in RUNTIMES}
     tag = runtime_image()
     out["image"] = tag
     out["override"] = os.environ.get(ENV_IMAGE) or None
@@ -446,8 +502,9 @@ def status(versions: bool = True) -> dict:
             v = image_versions(client, tag)
             out["versions"] = v
             if "error" not in v and out["override"]:
-                # An image built elsewhere is current when it holds the pins.
-                out["current"] = all(v.get(n) == ver for n, ver in out["pinned"].items())
+                # An image built elsewhere is current when each runtime holds its pins.
+                out["current"] = all((v.get(r) or {}).get(n) == ver
+                                     for r, pins in out["pinned"].items() for n, ver in pins.items())
     try:
         for other in client.images.list(filters={"label": "mljudge.runtime=1"}):
             if tag not in other.tags:
@@ -457,11 +514,42 @@ def status(versions: bool = True) -> dict:
     return out
 
 
+def _local_lines(st: dict) -> list[str]:
+    from .sandbox.runtimes import local_dir
+
+    local = st.get("local_runtimes")
+    if not local:
+        return []
+    return ["runtimes (local backend, host venvs):"] + [
+        f"  {r:11s} " + (f"ok ({local_dir(r)})" if why is None else why) for r, why in local.items()]
+
+
+def _runtime_lines(v: dict, pinned: dict) -> list[str]:
+    out = []
+    for r, pins in pinned.items():
+        got = v.get(r) or {}
+        if "error" in got or not got:
+            out.append(f"  {r:11s} missing or broken: {str(got.get('error', 'absent'))[:120]}")
+            continue
+        have = [f"{n} {ver}" + (f" (pinned {pins[n]})" if n in pins and pins[n] != ver else "")
+                for n, ver in got.items() if ver is not None]
+        wanted_missing = [n for n in pins if got.get(n) is None]
+        absent = [n for n, ver in got.items() if ver is None and n not in pins]
+        line = f"  {r:11s} " + ", ".join(have)
+        if wanted_missing:
+            line += f"; MISSING {', '.join(wanted_missing)}"
+        if absent:
+            line += f"; absent: {', '.join(absent)}"
+        out.append(line)
+    return out
+
+
 def describe(st: dict) -> str:
     """``status()`` as lines for a terminal, ending with what to run if anything."""
     lines = []
     if not st["engine"]:
         lines.append(f"engine:  not reachable: {st['engine_error']}")
+        lines += _local_lines(st)
         return "\n".join(lines)
     lines.append(f"engine:  up (server {st.get('server_version', '?')})")
     lines.append(f"image:   {st['image']}" + (f"  (from ${ENV_IMAGE})" if st["override"] else ""))
@@ -477,11 +565,9 @@ def describe(st: dict) -> str:
         if "error" in v:
             lines.append(f"inside:  could not read versions: {v['error']}")
         else:
-            parts = []
-            for n, ver in v.items():
-                want = (st.get("pinned") or {}).get(n)
-                parts.append(f"{n} {ver}" + (f" (pinned {want})" if want and want != ver else ""))
-            lines.append("inside:  " + ", ".join(parts))
+            lines.append("runtimes (in the image, /opt/runtimes/<name>):")
+            lines += _runtime_lines(v, st.get("pinned") or {})
+    lines += _local_lines(st)
     lines.append(f"base:    {st['base']} ({'present' if st['base_present'] else 'missing'})")
     if st["other_images"]:
         lines.append("older:   " + ", ".join(st["other_images"]))

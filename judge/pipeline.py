@@ -42,7 +42,7 @@ def suite_job(problem: Problem, submission_dir: Path, tests_dir: Path, out_dir: 
     ]
     return Job(command=command, mounts={"submission": submission_dir, "tests": tests_dir}, out_dir=out_dir,
                limits=limits_for(problem), packages={"mljudge_harness": HARNESS_DIR},
-               label=f"{problem.id} seed={seed}")
+               label=f"{problem.id} seed={seed}", runtime=problem.runtime)
 
 
 def run_suite(problem: Problem, backend: Backend, submission_dir: Path, seed: int,
@@ -103,7 +103,7 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     doc = {
         "schema": SCHEMA, "id": None, "problem": problem.id, "problem_version": problem.version,
         "problem_digest": problem.digest(), "verdict": None, "score": 0.0, "earned": 0.0, "total": 0.0,
-        "seed": seed, "variant": variant, "backend": backend.name, "runtime": backend.runtime_id(),
+        "seed": seed, "variant": variant, "backend": backend.name, "runtime": backend.runtime_id(problem.runtime),
         "judge_version": __version__,
         "created": time.time(), "message": "",
         "submission": {"files": sorted(sub.files), "ignored": sub.ignored, "content_hash": sub.content_hash,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import secret
 from .errors import UsageError
@@ -50,6 +50,8 @@ class Problem(BaseModel):
     version: int = Field(ge=1)
     difficulty: Literal["easy", "medium", "hard"]
     framework: Literal["numpy", "torch", "tensorflow"]
+    # the Python environment the sandbox runs (judge/sandbox/runtimes.py); default: the framework
+    runtime: Literal["numpy", "torch", "tensorflow"] | None = None
     tags: list[str] = Field(default_factory=list)
     files: list[str] = Field(min_length=1)
     module: str = "solution"
@@ -66,6 +68,12 @@ class Problem(BaseModel):
 
     # filled in by load(), not part of the YAML
     root: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _runtime_default(self):
+        if self.runtime is None:
+            self.runtime = self.framework
+        return self
 
     @field_validator("id")
     @classmethod

@@ -1,7 +1,9 @@
 """Reference records: the hidden suite run on ``reference/<id>/`` with the same seed.
 
-Cached under ``JUDGE_HOME/cache/reference/<problem>/<digest>/<runtime>/<seed>/``:
-each (problem digest, runtime, seed) costs one sandboxed reference run.
+Cached under ``JUDGE_HOME/cache/reference/<problem>/<digest>/<runtime id>/<seed>/``
+where the runtime id names the problem's runtime and where it lives
+(``torch@<image id12>``, ``numpy@local-…``): each (problem digest, runtime,
+seed) costs one sandboxed reference run.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from .store import judge_home
 
 
 def cache_dir(problem: Problem, seed: int, backend: Backend) -> Path:
-    runtime = backend.runtime_id().replace(":", "_").replace("/", "_")
+    runtime = backend.runtime_id(problem.runtime).replace(":", "_").replace("/", "_")
     return judge_home() / "cache" / "reference" / problem.id / problem.digest() / runtime / str(seed)
 
 

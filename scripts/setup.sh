@@ -12,8 +12,22 @@ cd "$(dirname "$0")/.."
 say() { echo "setup: $*" >&2; }
 
 py=${PYTHON:-python3}
-say "python packages (judge + pinned runtime, see docker/requirements-runtime.txt)"
-$py -m pip install -q --disable-pip-version-check -e ".[test]" -r docker/requirements-runtime.txt
+say "python packages (judge + the pinned runtimes' packages, see docker/requirements-*.txt)"
+$py -m pip install -q --disable-pip-version-check -e ".[test]" \
+    -r docker/requirements-numpy.txt -r docker/requirements-torch.txt -r docker/requirements-tensorflow.txt
+
+# ---- the local backend's sandbox: bubblewrap, and one venv per runtime -----------
+if ! command -v bwrap >/dev/null 2>&1; then
+    say "bubblewrap (the local backend's namespaces)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+fi
+# Debian's python3.11 + venv are the base of the host runtimes (the image's Python).
+if ! /usr/bin/python3.11 -c "import venv" >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv >/dev/null 2>&1 \
+        || say "no Debian python3.11: the host runtimes use $py"
+fi
+say "local runtimes (numpy, torch, tensorflow) under \${MLJUDGE_RUNTIMES:-/opt/mljudge/runtimes}"
+$py -m judge.sandbox.runtimes setup
 
 # ---- headless browser for the HTML report tests (tests/browser.py) --------------
 if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then

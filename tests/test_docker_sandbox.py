@@ -432,3 +432,45 @@ def test_output_folder_is_made_safe_to_read(backend, tmp_path):
     assert not any(p.is_symlink() for p in job.out_dir.rglob("*"))
     assert (job.out_dir / "tool").stat().st_mode & 0o7777 == 0o755
     assert sorted(r.details["removed_from_out"]) == ["outcomes.jsonl", "records/root", "session.json"]
+
+
+# ---------------------------------------------------------------- runtimes
+
+_IMPORTS = ("import importlib, sys\n"
+            "for m in ('numpy', 'to' + 'rch', 'tensor' + 'flow', 'keras'):\n"
+            "    try:\n        importlib.import_module(m); print(m, 'importable')\n"
+            "    except ImportError: print(m, 'absent')\n"
+            "print('python', sys.executable)\n")
+
+
+def _imports(backend, tmp_path, runtime):
+    job = _job(tmp_path, _IMPORTS, memory_mb=1024)
+    job.runtime = runtime
+    r = backend.run(job)
+    assert r.exit_code == 0, r.stderr[-1000:]
+    return set(r.stdout.splitlines()), r
+
+
+def test_numpy_runtime_cannot_import_torch_or_tensorflow(backend, tmp_path):
+    seen, r = _imports(backend, tmp_path, "numpy")
+    assert {"numpy importable", "torch absent", "tensorflow absent", "keras absent",
+            "python /opt/runtimes/numpy/bin/python"} <= seen
+    assert r.details["runtime"] == "numpy"
+
+
+def test_torch_runtime_imports_torch_only(backend, tmp_path):
+    seen, _ = _imports(backend, tmp_path, "torch")
+    assert {"numpy importable", "torch importable", "tensorflow absent", "keras absent"} <= seen
+
+
+def test_unknown_runtime_is_an_error(backend, tmp_path):
+    job = _job(tmp_path, "print(1)")
+    job.runtime = "jax"
+    r = backend.run(job)
+    assert r.error and "unknown runtime" in r.error
+
+
+def test_runtime_id_names_runtime_and_image(backend):
+    rid = backend.runtime_id("torch")
+    runtime, _, image = rid.partition("@")
+    assert runtime == "torch" and len(image) == 12 and backend.runtime_id("numpy") == f"numpy@{image}"

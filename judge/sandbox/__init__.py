@@ -12,6 +12,8 @@ BACKENDS = ("docker", "local")
 def get_backend(name: str | None = None, warn=None) -> Backend:
     """The named backend, or docker when it is usable and local otherwise (with a warning)."""
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    if name == "local-unsafe":  # what a result judged with --unsafe-local names; needs the flag again
+        name = "local"
     if name not in (None, *BACKENDS):
         raise UsageError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
     if name in (None, "docker"):
@@ -29,4 +31,11 @@ def get_backend(name: str | None = None, warn=None) -> Backend:
         warn(f"{reason}; using the local backend, which is weaker (see docs/threat-model.md)")
     from .local import LocalBackend
 
-    return LocalBackend()
+    backend = LocalBackend()
+    reason = backend.available()
+    if reason is not None:
+        raise InternalError(reason)
+    if not backend.sandboxed:
+        warn(f"{backend.no_sandbox}: running with rlimits only (--unsafe-local); the job can read "
+             f"and write what the judge's user can")
+    return backend

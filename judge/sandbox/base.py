@@ -4,7 +4,8 @@ A job names its inputs by role (``submission``, ``tests``, ``harness``), each a
 host folder mounted read-only, and one writable output folder. The command
 uses placeholders a backend resolves to where the roles live for it:
 
-``{python}``  the runtime's Python
+``{python}``  the Python of the job's runtime (``Job.runtime``: numpy, torch,
+              tensorflow; see runtimes.py)
 ``{<role>}``  the folder of a mount (``{submission}``, ``{tests}``, …)
 ``{out}``     the writable output folder
 ``{tmp}``     the private temporary folder
@@ -37,6 +38,7 @@ class Job:
     env: dict[str, str] = field(default_factory=dict)
     packages: dict[str, Path] = field(default_factory=dict)  # import name -> host package folder, read-only, on PYTHONPATH
     label: str = ""  # free text carried into container labels / logs
+    runtime: str = "numpy"  # the Python environment the job runs in (sandbox/runtimes.py)
 
 
 @dataclass
@@ -67,9 +69,10 @@ class Backend:
     def run(self, job: Job) -> RunResult:
         raise NotImplementedError
 
-    def runtime_id(self) -> str:
-        """Names the runtime jobs run in (image, interpreter): part of the reference cache key."""
-        return self.name
+    def runtime_id(self, runtime: str | None = None) -> str:
+        """Names where a runtime's jobs run (``<runtime>@<image or interpreter>``):
+        part of the reference cache key and of the result document."""
+        return f"{runtime or 'numpy'}@{self.name}"
 
 
 class SandboxUnavailable(Exception):

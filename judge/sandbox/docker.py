@@ -36,9 +36,9 @@ import uuid
 from pathlib import Path
 
 from .base import Backend, Job, RunResult, resolve, thread_env
+from .runtimes import check_name, image_python
 
 LABEL = "mljudge"
-PYTHON = "/opt/venv/bin/python"
 SANDBOX = "/sandbox"
 PKG_ROOT = "/opt/mljudge"
 POLL_SECONDS = 0.05
@@ -110,16 +110,17 @@ class DockerBackend(Backend):
             self._image = runtime_image()
         return self._image
 
-    def runtime_id(self) -> str:
-        """``docker:<image id>``: a rebuilt image (same tag or not) is a new runtime."""
-        if getattr(self, "_runtime_id", None):
-            return self._runtime_id
-        rid = f"docker:{self.image}"
+    def runtime_id(self, runtime: str | None = None) -> str:
+        """``<runtime>@<image id12>``: a rebuilt image (same tag or not) is a new runtime."""
+        runtime = runtime or "numpy"
+        if getattr(self, "_image_id", None):
+            return f"{runtime}@{self._image_id}"
+        rid = f"{runtime}@{self.image}"
         try:
             client = engine_client()
             try:
-                rid = f"docker:{client.images.get(self.image).id}"
-                self._runtime_id = rid
+                self._image_id = client.images.get(self.image).id.split(":", 1)[-1][:12]
+                rid = f"{runtime}@{self._image_id}"
             finally:
                 client.close()
         except Exception:
@@ -169,7 +170,10 @@ class DockerBackend(Backend):
             return failed("the `docker` Python package is missing: pip install docker")
 
         # ---- where things live inside, and the mounts
-        places = {"python": PYTHON, "out": f"{SANDBOX}/out", "tmp": "/tmp"}
+        try:
+            places = {"python": image_python(check_name(job.runtime)), "out": f"{SANDBOX}/out", "tmp": "/tmp"}
+        except ValueError as exc:
+            return failed(str(exc))
         mounts = []
         for role, host in job.mounts.items():
             if not role.isidentifier() or role in _RESERVED:
@@ -265,7 +269,7 @@ class DockerBackend(Backend):
         timed_out = False
         killed_for = None
         peak = _PeakMemory()
-        details: dict = {"image": self.image, "container": name, "user": user}
+        details: dict = {"image": self.image, "container": name, "user": user, "runtime": job.runtime}
         try:
             try:
                 container = client.containers.create(**create_kwargs)
