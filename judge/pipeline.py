@@ -142,7 +142,7 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     doc["tests"] = [t.to_dict() for t in result.tests]
     doc["earned"], doc["total"], doc["score"] = result.earned, result.total, result.percent
     facts.score = result.percent
-    doc["integrity"] = opcheck.summary(problem, output)
+    doc["runtime_integrity"] = opcheck.summary(problem, output)
     broken = opcheck.findings(problem, output)
     if broken:
         facts.invalid = broken[0] + (f" (+{len(broken) - 1} more)" if len(broken) > 1 else "")
@@ -166,4 +166,9 @@ def _finish(doc: dict, facts: Facts) -> dict:
         "memory_limit_exceeded": facts.memory,
         "runtime_error": facts.crashed,
     }.get(verdict) or f"{doc['earned']:g} of {doc['total']:g} points"
+    if verdict == "invalid_submission" and doc["earned"]:
+        # broke the problem's rules at run time: the tests' points (kept per test for the
+        # interviewer) do not count, so no report or gradebook export gives credit
+        doc["points_before_invalid"] = doc["earned"]
+        doc["earned"], doc["score"] = 0.0, 0.0
     return doc

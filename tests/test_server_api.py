@@ -256,3 +256,26 @@ def test_openapi_page_lists_the_api(srv):
     spec = c.get(srv.url + "/openapi.json").json()
     assert "/api/v1/submissions" in spec["paths"] and "/api/v1/problems/{problem_id}/pack" in spec["paths"]
     assert c.get(srv.url + "/docs").status_code == 200
+
+
+def test_a_chinese_invite_reads_statement_pack_and_reports_in_chinese(srv, root):
+    """An invite's language is the default of everything the candidate reads (issue 14)."""
+    import io
+    import zipfile
+
+    import httpx
+
+    tok = invite(srv.home, root, "toy", name="li", lang="zh")
+    c = srv.client(tok)
+    zh_spec = (root / "problems" / "toy" / "spec.zh.md").read_text(encoding="utf-8")
+    assert c.get("/problems/toy/statement").text == zh_spec
+    assert c.get("/problems/toy/statement", params={"lang": "en"}).text != zh_spec
+    pack = zipfile.ZipFile(io.BytesIO(c.get("/problems/toy/pack").content))
+    assert pack.read("toy/spec.md").decode() == zh_spec and "toy/spec.en.md" in pack.namelist()
+    sid = upload(c).json()["id"]
+    wait_done(c, sid)
+    md = c.get(f"/submissions/{sid}/report", params={"format": "md"}).text
+    assert "部分通过" in md and "Partial" not in md, md[:400]  # the candidate report, in Chinese
+    assert c.get(f"/submissions/{sid}/report", params={"lang": "xx"}).status_code == 400
+    page = httpx.get(srv.url + f"/submissions/{sid}", cookies={"judge_session": tok})
+    assert page.status_code == 200 and "你的结果" in page.text and 'lang="zh-CN"' in page.text

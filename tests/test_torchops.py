@@ -118,16 +118,17 @@ def test_findings_name_op_and_test(calls_run, fixture_problem):
     assert not any("test_clean" in f for f in found)
 
 
-def test_getattr_fused_attention_sample_is_invalid(local_backend):
+def test_runtime_fused_attention_sample_is_invalid(local_backend):
     from judge.intake import read_submission
 
     p = problem.load("transformer", REPO)
-    sub = read_submission(p, REPO / "submissions/transformer/invalid_submission/getattr-fused-attention")
+    sub = read_submission(p, REPO / "submissions/transformer/invalid_submission/runtime-fused-attention")
     doc = judge(p, sub, p.seed_for_variant(0), local_backend)
     assert doc["verdict"] == "invalid_submission", doc["message"]
     assert "aten::scaled_dot_product_attention" in doc["message"] and "during test " in doc["message"]
-    assert doc["score"] == 100.0  # the solution works: only the recorder rejects it
-    assert doc["integrity"]["forbidden_ops_seen"]
+    assert doc["points_before_invalid"] == doc["total"] > 0  # the solution works: only the recorder rejects it
+    assert doc["score"] == 0.0 and doc["earned"] == 0.0     # and an invalid submission earns nothing
+    assert doc["runtime_integrity"]["forbidden_ops_seen"]
 
 
 def test_reference_that_runs_a_forbidden_op_is_an_error(local_backend, tmp_path):

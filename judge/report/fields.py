@@ -210,7 +210,20 @@ def integrity(view: dict) -> list[dict]:
     candidate view (audience.py leaves them out) and for documents judged before flags existed."""
     if view.get("audience") == "candidate":
         return []
-    return [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view.get("integrity") or []]
+    flags = [{**f, "where": f"{f.get('file')}:{f.get('line')}"} for f in view.get("integrity") or []]
+    return flags + runtime_findings(view)
+
+
+def runtime_findings(view: dict) -> list[dict]:
+    """What the harness saw at run time (judge/opcheck.py), as flags: forbidden torch operations
+    that ran, a recorder found stopped or replaced, forbidden packages left in ``sys.modules``."""
+    rt = view.get("runtime_integrity") or {}
+    out = [("forbidden-op", f"ran {op}") for op in rt.get("forbidden_ops_seen") or []]
+    if rt.get("recorder_intact") is False:
+        out.append(("recorder", "the operation recorder was stopped, replaced or suspended"))
+    out += [("forbidden-module", f"{m} was imported") for m in rt.get("forbidden_modules") or []]
+    return [{"file": "(run time)", "line": "-", "kind": kind, "text": "", "message": msg, "where": "(run time)"}
+            for kind, msg in out]
 
 
 def integrity_line(flag: dict) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from .. import i18n
 from .. import report as reports
 from ..report import fields
 from ..report.audience import view
@@ -139,9 +140,10 @@ def submission(request: Request, sid: int):
     doc = st.store.latest_result(sid)
     audience = "interviewer" if who.at_least("interviewer") else "candidate"
     sources = reports.stored_sources(st.store, sid) if audience == "interviewer" else {}
-    v = view(doc, audience, sources)
+    _ = i18n.translator(who.lang if audience == "candidate" else "en")  # the invite's language
+    v = view(doc, audience, sources, _)
     return page("web_submission.html", who=who, csrf=csrf, v=v, run_stats=fields.run_stats(v),
-                reproducibility=fields.reproducibility(v), logs=fields.logs(v))
+                reproducibility=fields.reproducibility(v), logs=fields.logs(v), integrity=fields.integrity(v), _=_)
 
 
 @router.post("/submissions/{sid}/rejudge")
