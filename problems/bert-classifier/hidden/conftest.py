@@ -70,12 +70,16 @@ def random_state(rng, shapes):
 
 @pytest.fixture
 def make_model(solution, rng):
-    """make_model(**config_overrides) -> (model in eval mode with seeded weights, config dict)."""
+    """make_model(patch=None, **config_overrides) -> (model in eval mode with seeded weights,
+    config dict); ``patch`` (key -> tensor) replaces some of the seeded weights."""
 
-    def make(**overrides):
+    def make(patch=None, **overrides):
         cfg = {**BASE, **overrides}
         model = solution.BertClassifier(solution.BertConfig(**cfg))
-        model.load_state_dict(random_state(rng, expected_shapes(cfg)), strict=True)
+        state = random_state(rng, expected_shapes(cfg))
+        for key, value in (patch or {}).items():
+            state[key] = value.float()
+        model.load_state_dict(state, strict=True)
         return model.eval(), cfg
 
     return make
@@ -85,20 +89,37 @@ def make_model(solution, rng):
 def make_batch(rng):
     """make_batch(cfg, B, T, padding) -> (input_ids, attention_mask, token_type_ids), int64.
 
-    padding: "none", "right" or "left". Row 0 is never padded; every row has
-    >= 2 real tokens. The first real token is the [CLS] id 1, padded positions
-    hold random junk ids (the mask, not the id, says what is padding); token
-    types are 0 then 1 from a random split point inside the real tokens.
+    padding: "none", "right", "left", "both" (padding on both sides) or "mixed"
+    (each row right, left, both sides or none at random). Row 0 is never
+    padded; every row has >= 2 real tokens. The first real token is the [CLS]
+    id 1, padded positions hold random junk ids anywhere in the vocabulary
+    (pad_token_id included: the mask, not the id, says what is padding) and
+    junk token types; real tokens are never the pad id (see the tests that put
+    it at real positions); token types are 0 then 1 from a random split point
+    inside the real tokens.
     """
 
     def make(cfg, batch, length, padding="right"):
-        vocab = cfg["vocab_size"]
-        ids = rng.integers(2, vocab, size=(batch, length))
+        vocab, pad_id = cfg["vocab_size"], cfg["pad_token_id"]
+        ids = rng.integers(0, vocab, size=(batch, length))
+        real_ids = rng.integers(2, vocab - 1, size=(batch, length))
+        real_ids[real_ids >= pad_id] += 1                   # never the pad id
         mask = np.ones((batch, length), dtype=np.int64)
-        types = np.zeros((batch, length), dtype=np.int64)
+        types = rng.integers(0, cfg["type_vocab_size"], size=(batch, length))
         for b in range(batch):
             real = length if padding == "none" or b == 0 else int(rng.integers(2, length))
-            start = 0 if padding != "left" else length - real
+            side = padding
+            if padding == "mixed":
+                side = ("none", "right", "left", "both")[int(rng.integers(0, 4))]
+                real = length if side == "none" else real
+            if side in ("none", "right"):
+                start = 0
+            elif side == "left":
+                start = length - real
+            else:
+                start = int(rng.integers(1, length - real)) if length - real >= 2 else 0
+            ids[b, start:start + real] = real_ids[b, start:start + real]
+            types[b, start:start + real] = 0
             mask[b, :] = 0
             mask[b, start:start + real] = 1
             ids[b, start] = 1

@@ -59,11 +59,15 @@ def random_state(rng, shapes, dtype=torch.float32):
 
 @pytest.fixture
 def load_weights(rng):
-    """load_weights(module, shapes, dtype) -> module, with seeded weights loaded strictly."""
+    """load_weights(module, shapes, dtype, patch) -> module, with seeded weights loaded
+    strictly; ``patch`` (key -> tensor) replaces some of them."""
 
-    def load(module, shapes, dtype=torch.float32):
-        module.to(dtype)
-        module.load_state_dict(random_state(rng, shapes, dtype), strict=True)
+    def load(module, shapes, dtype=torch.float32, patch=None):
+        module.to(dtype)   # the module is converted first, as the spec says
+        state = random_state(rng, shapes, dtype)
+        for key, value in (patch or {}).items():
+            state[key] = value.to(dtype)
+        module.load_state_dict(state, strict=True)
         return module
 
     return load
@@ -80,8 +84,8 @@ def make_attention(solution, load_weights):
 
 @pytest.fixture
 def make_layer(solution, load_weights):
-    def make(d_model, n_heads, d_ff, dropout=0.1, dtype=torch.float32):
-        m = solution.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=dropout)
+    def make(d_model, n_heads, d_ff, dropout=0.1, dtype=torch.float32, **kwargs):
+        m = solution.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=dropout, **kwargs)
         return load_weights(m, layer_shapes(d_model, d_ff), dtype).eval()
 
     return make
