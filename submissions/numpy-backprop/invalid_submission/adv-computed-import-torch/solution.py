@@ -1,15 +1,17 @@
-"""Adversarial: torch's autograd behind a computed import the static check cannot read.
+"""Adversarial: torch's autograd behind an import whose name is built at run time.
 
-``importlib.import_module("to" + "rch")`` passes the forbidden-import scan.
-The numpy runtime holds no torch, so the import fails when the module loads:
-runtime_error, score 0 (with every framework in one environment this was
-accepted with 100).
+The name is not foldable from literals, so the forbidden-import scan cannot
+resolve it; numpy-backprop is strict, so the integrity pass rejects the
+computed import (invalid_submission). With the static layers off (the
+adversarial test, sample.yaml ``sandbox_verdict``) the numpy runtime holds no
+torch and the import fails when the module loads: runtime_error, score 0
+(with every framework in one environment this was accepted with 100).
 """
 import importlib
 
 import numpy as np
 
-torch = importlib.import_module("to" + "rch")
+torch = importlib.import_module("".join(map(chr, (116, 111, 114, 99, 104))))
 
 
 def softmax(scores):
