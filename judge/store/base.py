@@ -5,11 +5,12 @@ PostgreSQL behind the same methods).
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+
+from .. import secret
 
 SCHEMA_VERSION = 2
 
@@ -84,8 +85,8 @@ ADDED_COLUMNS = {"submissions": [("owner", "INTEGER")], "results": [("job_id", "
 
 
 def judge_home() -> Path:
-    env = os.environ.get("JUDGE_HOME")
-    base = Path(env) if env else Path.home() / ".local" / "share" / "mljudge"
+    """``JUDGE_HOME`` (judge/secret.py says where), created when missing."""
+    base = secret.judge_home()
     base.mkdir(parents=True, exist_ok=True)
     return base
 
