@@ -141,6 +141,21 @@ def _same_tail(name: str, forbidden: str) -> bool:
     return name.split(".")[0] == forbidden.split(".")[0]
 
 
+MAX_DEPTH = 200  # deeper syntax trees are not walked: a fixed bound, not the interpreter's recursion limit
+
+
+def too_deep(tree: ast.AST) -> bool:
+    """Whether the tree nests deeper than ``MAX_DEPTH`` (measured without recursion), so the
+    verdict never depends on how much stack the judging process has left."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
+
+
 def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) -> list[str]:
     if not imports and not calls:
         return []
@@ -152,6 +167,8 @@ def forbidden_uses(texts: dict[str, str], imports: list[str], calls: list[str]) 
             continue
         finder = _Finder(name, imports, calls)
         try:
+            if too_deep(tree):
+                raise RecursionError
             finder.visit(tree)
         except RecursionError:  # it compiles, but is too deep to check: not checked is not allowed
             finder.found.append(f"{name}: nested too deeply for the static checks")

@@ -46,6 +46,7 @@ def flip_root(tmp_path, monkeypatch):
         (d / sub).mkdir(parents=True)
     (d / "problem.yaml").write_text(PROBLEM_YAML)
     (d / "spec.md").write_text("# flip\n\nDouble and halve a number.\n")
+    (d / "spec.zh.md").write_text("# flip\n\n把一个数加倍再减半。\n")
     (d / "starter" / "solution.py").write_text(STARTER)
     (d / "public" / "test_public.py").write_text(PUBLIC)
     (root / "reference" / "flip").mkdir(parents=True)

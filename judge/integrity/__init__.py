@@ -16,7 +16,7 @@ from .rules import KINDS
 
 
 def scan(texts: dict[str, str]) -> list[dict]:
-    from ..static import parse
+    from ..static import parse, too_deep
 
     own = {PurePosixPath(name).stem for name in texts}
     out: list[dict] = []
@@ -26,6 +26,8 @@ def scan(texts: dict[str, str]) -> list[dict]:
         except (SyntaxError, ValueError, RecursionError):
             continue
         try:
+            if too_deep(tree):
+                raise RecursionError
             out.extend(f.to_dict() for f in Scanner(name, texts[name], own).run(tree))
         except RecursionError:  # code nested deeper than the pass can walk: nothing was checked
             out.append(Flag(name, 1, "unreadable", "", f"{name} {KINDS['unreadable']}").to_dict())

@@ -1,9 +1,10 @@
-"""Adversarial: a correct solution that first writes 4 GiB to the container's output.
+"""Adversarial: a correct solution that first writes without end to the sandbox's output.
 
 pytest captures fd 1, so this writes to PID 1's stdout (the container's output
-stream). The judge keeps a capped part and drains the rest, so neither its
-memory nor the host's disk fills; the flood outlasts the per-test limit and
-the import is cut: time_limit_exceeded.
+stream; under bubblewrap, the PID namespace's init). The judge keeps a capped
+part and drains the rest, so neither its memory nor the host's disk fills; the
+flood never ends (a bounded one finishes on a fast machine: the verdict would
+depend on speed), so the import is cut: time_limit_exceeded.
 """
 import os
 
@@ -12,7 +13,7 @@ try:
     _fd = os.open("/proc/1/fd/1", os.O_WRONLY)
 except OSError:
     _fd = 1
-for _ in range(4096):
+while True:
     try:
         os.write(_fd, _chunk)
     except OSError:
