@@ -99,16 +99,20 @@ def samples(p: problems.Problem) -> list[tuple[str, Path]]:
     return found
 
 
+def sample_meta(path: Path) -> dict:
+    """A sample's ``sample.yaml`` ({} when it has none): ``backends``, ``sandbox_verdict``, ``why``."""
+    meta = path / "sample.yaml"
+    if not meta.is_file():
+        return {}
+    import yaml
+
+    return yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+
+
 def sample_backends(path: Path) -> list[str]:
     """Backends a sample is judged on: ``sample.yaml`` may say ``backends: [docker]``
     for attacks only a container can contain (the local backend says it is weaker)."""
-    meta = path / "sample.yaml"
-    if not meta.is_file():
-        return []
-    import yaml
-
-    data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-    return list(data.get("backends") or [])
+    return list(sample_meta(path).get("backends") or [])
 
 
 def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], emit) -> dict[int, RunOutput]:

@@ -17,16 +17,7 @@ import pytest
 from judge import problem as problems
 from judge.intake import read_submission
 from judge.pipeline import judge
-from judge.verify import sample_backends
-
-
-def sandbox_verdict(path):
-    """What the sandbox alone gives an attack that a strict problem rejects statically
-    (sample.yaml ``sandbox_verdict``); None: its folder's verdict."""
-    import yaml
-
-    meta = path / "sample.yaml"
-    return (yaml.safe_load(meta.read_text()) or {}).get("sandbox_verdict") if meta.is_file() else None
+from judge.verify import sample_backends, sample_meta
 
 from .conftest import REPO
 
@@ -118,7 +109,8 @@ def test_the_corpus_covers_each_attack():
 @pytest.mark.parametrize("name", [p.name for p in SAMPLES])
 def test_verdict_time_and_score(judged, name):
     path, doc, took = judged["results"][name]
-    expected = sandbox_verdict(path) or path.parent.name
+    # what the sandbox alone gives an attack a strict problem rejects statically, else the folder's verdict
+    expected = sample_meta(path).get("sandbox_verdict") or path.parent.name
     only = sample_backends(path)
     if not only or judged["backend"] in only:
         assert doc["verdict"] == expected, doc["message"]

@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import i18n
 from .. import problem as problems
 from ..errors import UsageError
 from ..report.audience import for_candidate
 from ..service import choose_seed
 from ..store import Store
 from .auth import ROLES, Principal, new_token, parse_duration
-from .packs import LANGS
 from .uploads import submission_from_upload
 
 
@@ -50,8 +50,8 @@ def create_invite(store: Store, problem_ids: list[str], name: str, expires: str 
         raise ApiError(400, "an invite needs the candidate's name")
     if not problem_ids:
         raise ApiError(400, "an invite needs at least one problem")
-    if lang not in LANGS:
-        raise ApiError(400, f"lang must be one of {', '.join(LANGS)}")
+    if lang not in i18n.LANGS:
+        raise ApiError(400, f"lang must be one of {', '.join(i18n.LANGS)}")
     if max_submissions is not None and max_submissions < 1:
         raise ApiError(400, "max submissions must be at least 1")
     for pid in problem_ids:

@@ -6,11 +6,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .. import i18n
 from .. import problem as problems
 from .. import service
-
-LANGS = i18n.LANGS
 
 
 def statement(problem_id: str, lang: str | None = None, root: Path | None = None) -> str:

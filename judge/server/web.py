@@ -167,7 +167,7 @@ def problem_list(request: Request):
 def problem_page(request: Request, problem_id: str, lang: str = ""):
     who, csrf = user(request)
     p = actions.problem_for(who, problem_id, request.app.state.root)
-    lang = lang if lang in ("en", "zh") else who.lang
+    lang = lang if lang in i18n.LANGS else who.lang
     return page("web_problem.html", who=who, csrf=csrf, p=p, lang=lang, candidate=not who.at_least("interviewer"),
                 statement=statement(p.id, lang, request.app.state.root),
                 variants=p.variants if who.at_least("interviewer") else None)
@@ -177,7 +177,7 @@ def problem_page(request: Request, problem_id: str, lang: str = ""):
 def pack(request: Request, problem_id: str, lang: str = ""):
     who, _ = user(request)
     p = actions.problem_for(who, problem_id, request.app.state.root)
-    data = pack_zip(p.id, lang if lang in ("en", "zh") else who.lang, request.app.state.root)
+    data = pack_zip(p.id, lang if lang in i18n.LANGS else who.lang, request.app.state.root)
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{p.id}.zip"'})
 
