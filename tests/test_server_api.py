@@ -176,6 +176,42 @@ def test_bad_uploads_get_a_one_line_4xx(srv, label, files, status):
     assert list(r.json()) == ["error"] and "Traceback" not in r.text
 
 
+def test_a_body_larger_than_the_judge_keeps_is_refused_before_it_is_read(srv):
+    """413 from the declared length with no body sent, and from a chunked body as soon as it passes the cap."""
+    import http.client
+
+    from judge.server.bodycap import MAX_BODY
+
+    host, port = "127.0.0.1", srv.port
+    headers = {"Authorization": f"Bearer {srv.interviewer}", "Content-Type": "multipart/form-data; boundary=x"}
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.putrequest("POST", "/api/v1/submissions")
+    for k, v in {**headers, "Content-Length": str(10 ** 12)}.items():
+        conn.putheader(k, v)
+    conn.endheaders()  # a terabyte announced, nothing sent: the answer cannot wait for the body
+    r = conn.getresponse()
+    assert r.status == 413 and "larger than the judge accepts" in r.read().decode()
+    conn.close()
+
+    def chunks():  # a well-formed file part whose content never ends
+        yield b'--x\r\nContent-Disposition: form-data; name="files"; filename="solution.py"\r\n\r\n'
+        block = b"#" * (1 << 20)
+        for _ in range(MAX_BODY // len(block) + 8):
+            yield block
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        conn.request("POST", "/api/v1/submissions", body=chunks(), headers=headers, encode_chunked=True)
+        r = conn.getresponse()
+        status, text = r.status, r.read().decode()
+    except (BrokenPipeError, ConnectionResetError):  # the server answered and closed while we still sent
+        r = conn.getresponse()
+        status, text = r.status, r.read().decode()
+    finally:
+        conn.close()
+    assert status == 413 and "larger than the judge accepts" in text, (status, text[:200])
+    assert srv.client(srv.interviewer).get("/health").status_code == 200  # and the server still answers
+
+
 def test_malformed_requests_get_one_line_errors(srv):
     c = srv.client(srv.interviewer)
     for r in (c.get("/submissions/abc"), c.get("/submissions/999999"), c.post("/submissions", data={}),

@@ -16,6 +16,7 @@ from ..queue import Queue, ThreadQueue
 from ..store import Store
 from .actions import ApiError, Limits
 from .auth import RateLimit
+from .bodycap import BodyCap
 
 log = logging.getLogger("judge.server")
 
@@ -37,6 +38,7 @@ def create_app(store: Store | None = None, workers: int = 1, backend: str | None
 
     app = FastAPI(title="ML Judge", version=__version__, lifespan=lifespan,
                   description="Judge machine-learning coding problems: token auth, async submissions.")
+    app.add_middleware(BodyCap)  # 413 before a too-large body is buffered
     app.state.store, app.state.queue, app.state.backend, app.state.root = store, queue, backend, root
     app.state.limits = limits or Limits()
     app.state.requests = RateLimit(app.state.limits.requests_per_minute)
