@@ -96,7 +96,15 @@ def test_interviewer_and_candidate_in_the_browser(web, tmp_path):
 
 
 def test_cookie_csp_and_csrf(web):
-    r = httpx.post(web.url + "/login", data={"token": web.interviewer})
+    forged = httpx.post(web.url + "/login", data={"token": web.interviewer})  # a cross-site form: no login cookie
+    assert forged.status_code == 403 and "CSRF" in forged.text and "judge_session" not in forged.headers.get("set-cookie", "")
+    with httpx.Client(base_url=web.url) as b:
+        form = b.get("/login")
+        nonce = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
+        wrong = b.post("/login", data={"token": web.interviewer, "csrf": "0" * len(nonce)})
+        assert wrong.status_code == 403  # the cookie alone is not enough; the page comes back with a new nonce
+        nonce = re.search(r'name="csrf" value="([0-9a-f]+)"', wrong.text).group(1)
+        r = b.post("/login", data={"token": web.interviewer, "csrf": nonce})
     assert r.status_code == 303
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie

@@ -105,19 +105,35 @@ def index(request: Request):
     return RedirectResponse("/dashboard" if who.at_least("interviewer") else "/home", status_code=303)
 
 
+LOGIN_COOKIE = "judge_login"  # sign-in CSRF: a random value in a SameSite=Strict cookie and in the form
+
+
+def _login_page(request: Request, status: int = 200, error: str = "") -> HTMLResponse:
+    nonce = secrets.token_hex(16)
+    resp = page("web_login.html", status=status, who=None, csrf=nonce, error=error)
+    resp.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", path="/login",
+                    secure=request.url.scheme == "https", max_age=3600)
+    return resp
+
+
 @router.get("/login")
 def login_form(request: Request):
-    return page("web_login.html", who=None, csrf="", error="")
+    return _login_page(request)
 
 
 @router.post("/login")
-def login(request: Request, token: str = Form("")):
+def login(request: Request, token: str = Form(""), csrf: str = Form("")):
+    """A cross-site form cannot sign a browser in with the attacker's token: it has no matching cookie."""
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf):
+        return _login_page(request, 403, "the sign-in form is stale or forged (CSRF check failed); try again")
     who = authenticate(request.app.state.store, token.strip())
     if who is None:
-        return page("web_login.html", status=401, who=None, csrf="", error="unknown, expired or revoked token")
+        return _login_page(request, 401, "unknown, expired or revoked token")
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", path="/",
                     secure=request.url.scheme == "https", max_age=7 * 86400)
+    resp.delete_cookie(LOGIN_COOKIE, path="/login")
     return resp
 
 
