@@ -34,7 +34,7 @@ def fine_tune(model, base, x, y, *, n_unfreeze, epochs, batch_size, learning_rat
     for position, layer in enumerate(base.layers):
         is_bn = isinstance(layer, keras.layers.BatchNormalization)
         layer.trainable = position >= first and not is_bn
-    opt = model.optimizer if model.optimizer is not None else keras.optimizers.SGD(momentum=0.9)
+    opt = getattr(model, "optimizer", None) or keras.optimizers.SGD(momentum=0.9)
     opt.learning_rate = learning_rate
     model.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy())
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False).history
