@@ -301,3 +301,66 @@ def test_tensor_inputs_default_weights_last_batch_of_one(solution, check, rng, m
                         tf.constant(yv, tf.int32), epochs=3, batch_size=8, patience=5)
     _check_history(check, hist)
     check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+class ScriptedShift(tf.keras.layers.Layer):
+    """Identity in training mode, counting the training-mode calls in a non-trainable
+    weight (part of ``model.get_weights()``); in inference mode it adds ``shifts[e]`` to
+    the class-0 logit, ``e`` the number of epochs trained so far minus one. With the
+    learning rate 0 and every validation label 0, the validation loss of epoch ``e`` is
+    strictly decreasing in ``shifts[e]``: the test scripts the whole val_loss sequence."""
+
+    def __init__(self, shifts, batches, n_classes, **kwargs):
+        super().__init__(**kwargs)
+        self.shifts = tf.constant(np.asarray(shifts, np.float32))
+        self.batches = float(batches)
+        self.onehot = tf.one_hot(0, n_classes)
+
+    def build(self, input_shape):
+        self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+    def call(self, x, training=None):
+        if training:
+            self.calls.assign_add(1.0)
+            return x
+        epoch = tf.cast(tf.math.floordiv(self.calls, self.batches), tf.int32) - 1
+        epoch = tf.clip_by_value(epoch, 0, self.shifts.shape[0] - 1)
+        return x + tf.gather(self.shifts, epoch) * self.onehot
+
+
+def _scripted_shifts(rng, patience, cycles=3):
+    """improve, then `cycles` times (patience - 1 worse epochs, improve), then `patience`
+    worse epochs: a loop whose wait is reset on every improvement stops only at the end."""
+    best = 0.0
+    shifts = [best]
+    for _ in range(cycles):
+        shifts += [best - rng.uniform(0.3, 1.5) for _ in range(patience - 1)]
+        best += rng.uniform(0.3, 0.6)
+        shifts.append(best)
+    shifts += [best - rng.uniform(0.3, 1.5) for _ in range(patience)]
+    return shifts
+
+
+@pytest.mark.weight(2)
+def test_wait_resets_on_every_improvement(solution, check, rng, tools):
+    patience = int(rng.integers(2, 4))
+    shifts = _scripted_shifts(rng, patience)
+    n_features, n_classes, batch_size, n_train = 4, 3, 8, 20  # 3 batches an epoch, the last of 4
+    x = rng.standard_normal((n_train, n_features)).astype(np.float32)
+    y = rng.integers(0, n_classes, n_train)
+    xv = rng.standard_normal((12, n_features)).astype(np.float32)
+    yv = np.zeros(12, np.int64)
+    model = tf.keras.Sequential([tf.keras.Input((n_features,)), tf.keras.layers.Dense(n_classes),
+                                 ScriptedShift(shifts, batches=3, n_classes=n_classes)])
+    model.set_weights([(0.3 * rng.standard_normal(w.shape)).astype(np.float32) if w.ndim else w
+                       for w in model.get_weights()])
+    opt = tf.keras.optimizers.SGD(learning_rate=0.0)
+    hist = solution.fit(model, opt, x, y, xv, yv, epochs=len(shifts) + 3, batch_size=batch_size,
+                        patience=patience)
+    # the script's last improvement is the best epoch; the run ends `patience` epochs later
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+    check("val_loss", _as_float_list(hist["val_loss"]), **LOSS_TOL)
+    # the restore brings the counter back too: inference shows the best epoch's shift
+    check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
