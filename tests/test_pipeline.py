@@ -116,3 +116,26 @@ def test_invalid_submissions_are_stored_too(tmp_path, local_backend):
     doc = submit(tmp_path / "empty", local_backend)
     assert doc["verdict"] == "invalid_submission" and "missing solution.py" in doc["message"]
     assert Store().submission(doc["id"])["invalid"]
+
+
+def test_stop_early_ends_at_the_first_failed_test_and_still_compares_checks(tmp_path, fixture_root, local_backend):
+    """Mutation runs stop at the first failed test: the tests after it are not run, while a
+    test that passed pytest before it still loses its point on a check that differs."""
+    from judge import problem
+    from judge.intake import Submission
+    from judge.pipeline import judge
+
+    prob = problem.load("toy", fixture_root)
+    files = {"solution.py": b"import numpy as np\n"
+                            b"def scale(x, a): return (a + 1) * np.asarray(x, dtype=float)\n"
+                            b"def total(x): raise ValueError('boom')\n"}
+    full = judge(prob, Submission(files=files, source="t"), 5, local_backend)
+    early = judge(prob, Submission(files=files, source="t"), 5, local_backend, stop_early=True)
+    outcomes = lambda doc: [(t["name"].split("::")[-1], t["outcome"], t["earned"]) for t in doc["tests"]]
+    assert outcomes(full) == [("test_scale", "passed", 0.0), ("test_total", "failed", 0.0),
+                              ("test_total_is_float", "failed", 0.0)]
+    assert outcomes(early) == [("test_scale", "passed", 0.0), ("test_total", "failed", 0.0),
+                               ("test_total_is_float", "not_run", 0.0)]
+    assert early["verdict"] == full["verdict"] == "wrong_answer" and early["stopped_early"] is True
+    assert "stopped_early" not in full
+    assert early["tests"][0]["checks"][0]["status"] == "mismatch"

@@ -36,6 +36,8 @@ def build_args(ns) -> list[str]:
         args += ["--timeout", str(ns.test_timeout), "--timeout-method", "signal"]
     if ns.select:
         args += ["-k", ns.select]
+    if ns.maxfail > 0:
+        args += ["--maxfail", str(ns.maxfail)]
     return args
 
 
@@ -48,6 +50,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--test-timeout", type=float, default=0)
     p.add_argument("--select", default=None)
+    p.add_argument("--maxfail", type=int, default=0,
+                   help="stop after this many failed tests (0: run them all); the tests not run are reported as such")
     p.add_argument("--forbidden-ops", default=None, help="JSON {call: [op, ...]} to record (torch)")
     p.add_argument("--forbidden-modules", default=None, help="JSON [package, ...] to report if imported")
     ns = p.parse_args(argv)

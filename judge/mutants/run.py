@@ -1,7 +1,8 @@
 """Judge mutants of the reference with the hidden suite: the mutation score of a problem.
 
 A mutant is killed when, on some variant, its verdict is not ``accepted`` or
-its score is below 100; its other variants are then not judged. Results are
+its score is below 100; its other variants are then not judged. Each run stops
+at the mutant's first failed test (``stop_early``): one lost point decides it. Results are
 cached in ``JUDGE_HOME/cache/mutants/<problem>/<digest>/<runtime>/`` by
 (problem digest, mutant id and source, seed).
 """
@@ -94,8 +95,10 @@ def _cache_file(problem: Problem, backend: Backend, m: Mutant, seed: int) -> Pat
 
 
 def judge_mutant(problem: Problem, backend: Backend, m: Mutant, seed: int, variant: int,
-                 use_cache: bool = True) -> tuple[dict, bool]:
-    """``({verdict, score, killed}, judged_now)`` for one mutant on one seed."""
+                 use_cache: bool = True, stop_early: bool = True) -> tuple[dict, bool]:
+    """``({verdict, score, killed}, judged_now)`` for one mutant on one seed. With
+    ``stop_early`` the suite ends at the first failed test, so a killed mutant's score
+    is a lower bound; whether it is killed is the same as with a full run."""
     path = _cache_file(problem, backend, m, seed)
     if use_cache and path.is_file():
         try:
@@ -104,7 +107,8 @@ def judge_mutant(problem: Problem, backend: Backend, m: Mutant, seed: int, varia
             pass
     files = {f: (problem.reference_dir / f).read_bytes() for f in problem.files}
     files[m.file] = m.source.encode("utf-8")
-    doc = judge(problem, Submission(files=files, source=f"mutant {m.id}"), seed, backend, variant=variant)
+    doc = judge(problem, Submission(files=files, source=f"mutant {m.id}"), seed, backend, variant=variant,
+                stop_early=stop_early)
     if doc["verdict"] == "internal_error":
         raise InternalError(f"mutant {m.id} (variant {variant}): {doc['message']}")
     res = {"verdict": doc["verdict"], "score": doc["score"],
@@ -117,7 +121,7 @@ def judge_mutant(problem: Problem, backend: Backend, m: Mutant, seed: int, varia
 
 
 def run(problem: Problem, backend: Backend, jobs: int = 1, variants: list[int] | None = None,
-        emit=print, use_cache: bool = True) -> MutationReport:
+        emit=print, use_cache: bool = True, stop_early: bool = True) -> MutationReport:
     start = time.monotonic()
     cat = catalogue.load(problem)
     mutants = all_mutants(problem, cat)
@@ -140,7 +144,7 @@ def run(problem: Problem, backend: Backend, jobs: int = 1, variants: list[int] |
 
     def work(o: Outcome):
         for v in variants:
-            res, now = judge_mutant(problem, backend, o.mutant, seeds[v], v, use_cache)
+            res, now = judge_mutant(problem, backend, o.mutant, seeds[v], v, use_cache, stop_early)
             o.judged += now
             if res["killed"]:
                 o.status, o.reason = "killed", f"variant {v}: {res['verdict']} ({res['score']:g})"

@@ -233,3 +233,58 @@ def test_unfreeze_top_n(solution, check, rng, n_unfreeze):
     check("trainable_params", count(model.trainable_weights), exact=True)
     check("base_trainable_per_layer", _trainable_per_layer(base), exact=True)
     check("probs", np.asarray(model(tf.constant(x), training=False)), rtol=1e-3, atol=1e-5)
+
+
+# ---- another base, repeated calls, uneven batches ----------------------------------------
+def _alt_base(rng):
+    """A different base (the statement: do not depend on the exact layers) whose
+    top layer has weights: conv, BatchNorm, ReLU, pooling, then a Dense(16)."""
+    L = keras.layers
+    base = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        L.Conv2D(6, 3, padding="same", name="c1"),
+        L.BatchNormalization(name="n1"),
+        L.ReLU(name="r1"),
+        L.GlobalAveragePooling2D(name="g"),
+        L.Dense(16, name="proj"),
+    ], name="base")
+    for layer in base.layers:
+        if isinstance(layer, (L.Conv2D, L.Dense)):
+            k, b = layer.get_weights()
+            fan_in = np.prod(k.shape[:-1])
+            layer.set_weights([rng.standard_normal(k.shape) * np.sqrt(2.0 / fan_in),
+                               0.1 * rng.standard_normal(b.shape)])
+        elif isinstance(layer, L.BatchNormalization):
+            n = layer.get_weights()[0].shape
+            layer.set_weights([rng.uniform(0.8, 1.2, n), 0.1 * rng.standard_normal(n),
+                               0.5 * rng.standard_normal(n), rng.uniform(0.5, 2.0, n)])
+    return base
+
+
+@pytest.mark.weight(2)
+def test_other_base_repeated_calls_uneven_batches(solution, check, rng):
+    base = _alt_base(rng)
+    x, y, _ = make_task(rng, 40, num_classes=2)  # 40 = 16 + 16 + 8
+    model = solution.build_model(base, 2)
+    set_head(model, rng)
+    step = dict(batch_size=16, learning_rate=0.02)
+    # every base layer with weights trains but the BatchNorm one
+    h1 = solution.fine_tune(model, base, x, y, n_unfreeze=5, epochs=1, **step)
+    check("per_layer_all", _trainable_per_layer(base), exact=True)
+    check("loss_all", _floats(h1["loss"]), **LOSS_TOL)
+    # a second call sets the flags again: only the top layer (the Dense) trains now
+    c1 = snapshot(base.get_layer("c1"))
+    h2 = solution.fine_tune(model, base, x, y, n_unfreeze=1, epochs=2, **step)
+    check("per_layer_top1", _trainable_per_layer(base), exact=True)
+    check("trainable_top1", count(model.trainable_weights), exact=True)
+    kept = all(np.array_equal(a, b) for a, b in zip(c1, snapshot(base.get_layer("c1"))))
+    assert kept, "a layer below the top n_unfreeze trained"
+    check("loss_top1", _floats(h2["loss"]), **LOSS_TOL)
+    # train_head after fine-tuning: the whole base is frozen again
+    before = snapshot(base)
+    h3 = solution.train_head(model, base, x, y, epochs=2, batch_size=16, learning_rate=0.05)
+    check("trainable_head", count(model.trainable_weights), exact=True)
+    same = all(np.array_equal(a, b) for a, b in zip(before, snapshot(base)))
+    assert same, "train_head changed a base weight"
+    check("loss_head", _floats(h3["loss"]), **LOSS_TOL)
+    check("probs", np.asarray(model(tf.constant(x), training=False)), rtol=1e-3, atol=1e-5)

@@ -18,7 +18,11 @@ def make_base(seed=0):
         L.ReLU(name="relu3"), L.GlobalAveragePooling2D(name="gap"),
     ], name="base")
     for layer in base.layers:
-        if isinstance(layer, L.BatchNormalization):
+        if isinstance(layer, L.Conv2D):  # every weight from the seed: repeatable runs
+            k, b = layer.get_weights()
+            layer.set_weights([rng.normal(0, np.sqrt(2 / np.prod(k.shape[:3])), k.shape),
+                               np.zeros(b.shape)])
+        elif isinstance(layer, L.BatchNormalization):
             n = layer.get_weights()[0].shape
             layer.set_weights([np.ones(n), np.zeros(n), rng.normal(0, 0.5, n), rng.uniform(0.5, 2, n)])
     return base

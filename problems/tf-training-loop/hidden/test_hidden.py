@@ -31,6 +31,7 @@ def test_weighted_loss_value(solution, check, rng):
     cw = _class_weight(rng, 3)
     loss = solution.weighted_loss(tf.constant(labels), tf.constant(logits), cw)
     assert tuple(np.shape(loss)) == (), "weighted_loss must return a scalar"
+    assert tf.as_dtype(loss.dtype) == tf.float32, "weighted_loss must return a float32 tensor"
     check("loss", np.asarray(loss, dtype=np.float64), **LOSS_TOL)
     # class_weight=None: every class weighs 1.0
     plain = solution.weighted_loss(tf.constant(labels), tf.constant(logits))
@@ -166,6 +167,7 @@ def test_dropout_in_training_mode(solution, check, rng, make_model, make_data, t
     _check_history(check, hist)
     # inference mode is deterministic: evaluate twice, same value
     first = solution.evaluate(model, xv, yv)
+    assert isinstance(first, float), "evaluate must return a Python float"
     same = float(first) == float(solution.evaluate(model, xv, yv))
     assert same, "evaluate must be deterministic (training=False)"
     check("evaluate", float(first), **LOSS_TOL)
@@ -176,4 +178,189 @@ def test_partial_last_batch(solution, check, rng, make_model, make_data, tools):
     model, hist, _ = _fit(solution, rng, make_model, make_data, n_train=50, batch_size=16,
                           epochs=4, patience=50, reverse=True)
     _check_history(check, hist)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+# ---- edge cases and state the statement names ---------------------------------------
+class NanAfter(tf.keras.layers.Layer):
+    """Identity in training mode, counting the training-mode calls in a
+    non-trainable weight; in inference mode its output turns to NaN once
+    ``limit`` training calls have been made (a diverged model, as far as the
+    validation loss can tell). The counter is part of ``model.get_weights()``."""
+
+    def __init__(self, limit, **kwargs):
+        super().__init__(**kwargs)
+        self.limit = float(limit)
+
+    def build(self, input_shape):
+        self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+    def call(self, x, training=None):
+        if training:
+            self.calls.assign_add(1.0)
+            return x
+        nan = tf.where(self.calls >= self.limit, float("nan"), 0.0)
+        return x + nan
+
+
+def _bn_model(rng, n_features, n_hidden, n_classes, nan_after=None):
+    """Dense (no bias) -> BatchNormalization -> tanh [-> NanAfter] -> Dense logits, seeded.
+    No bias before BatchNorm: its gradient is round-off, which Adam would amplify."""
+    layers = [tf.keras.Input((n_features,)), tf.keras.layers.Dense(n_hidden, use_bias=False),
+              tf.keras.layers.BatchNormalization(momentum=0.5),
+              tf.keras.layers.Activation("tanh")]
+    if nan_after is not None:
+        layers.append(NanAfter(nan_after))
+    layers.append(tf.keras.layers.Dense(n_classes))
+    model = tf.keras.Sequential(layers)
+    weights = []
+    for w in model.get_weights():
+        if w.ndim == 2:
+            weights.append(rng.standard_normal(w.shape) / np.sqrt(w.shape[0]))
+        elif w.ndim == 0:
+            weights.append(np.zeros(w.shape))
+        else:
+            weights.append(0.1 * rng.standard_normal(w.shape))
+    model.set_weights([w.astype(np.float32) for w in weights])
+    return model
+
+
+@pytest.mark.weight(1)
+def test_zero_epochs(solution, check, rng, make_model, make_data, tools):
+    x, y, _ = make_data(rng, 20, 4)
+    model = make_model(rng, 4, 6, 2)
+    before = tools.weights(model)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    hist = solution.fit(model, opt, x, y, x, y, epochs=0, batch_size=8, patience=2)
+    assert list(hist["loss"]) == [] and list(hist["val_loss"]) == [], "epochs=0: empty histories"
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+    same = all(np.array_equal(a, b) for a, b in zip(before, tools.weights(model)))
+    assert same, "epochs=0 must leave the weights as they were"
+
+
+@pytest.mark.weight(1)
+def test_tie_keeps_first_epoch(solution, check, rng, make_model, make_data):
+    # learning rate 0: the weights never move, every val_loss equals the first
+    x, y, _ = make_data(rng, 24, 4)
+    xv, yv, _ = make_data(rng, 12, 4)
+    model = make_model(rng, 4, 6, 2)
+    patience = int(rng.integers(1, 4))
+    opt = tf.keras.optimizers.SGD(learning_rate=0.0, momentum=0.9)
+    hist = solution.fit(model, opt, x, y, xv, yv, epochs=8, batch_size=8, patience=patience)
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+    check("val_loss", _as_float_list(hist["val_loss"]), **LOSS_TOL)
+
+
+@pytest.mark.weight(2)
+def test_nan_val_loss_is_no_improvement(solution, check, rng, make_data, tools):
+    x, y, direction = make_data(rng, 32, 5, noise=0.0)
+    xv, yv, _ = make_data(rng, 16, 5, direction=direction)
+    batches, finite_epochs = 4, int(rng.integers(3, 5))
+    model = _bn_model(rng, 5, 8, 2, nan_after=batches * finite_epochs)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
+    hist = solution.fit(model, opt, x, y, xv, yv, class_weight={0: 1.0, 1: 2.0},
+                        epochs=20, batch_size=8, patience=2)
+    check("val_loss", _as_float_list(hist["val_loss"]), **LOSS_TOL)
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+    # the restore brings back every weight, the layer's counter and BatchNorm's
+    # moving statistics included: inference is finite again
+    check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+@pytest.mark.weight(2)
+def test_adam_batchnorm_restore_and_resume(solution, check, rng, make_data, tools):
+    x, y, direction = make_data(rng, 40, 5, noise=0.3)
+    xv, yv, _ = make_data(rng, 20, 5, direction=direction)
+    model = _bn_model(rng, 5, 16, 2)
+    opt = tf.keras.optimizers.Adam(learning_rate=0.02)
+    hist = solution.fit(model, opt, x, y, xv, yv, class_weight={0: 1.0, 1: 1.5},
+                        epochs=12, batch_size=16, patience=2)
+    _check_history(check, hist)
+    # all of get_weights() comes back (BatchNorm moving statistics too) ...
+    check("restored", tools.weights(model), **WEIGHT_TOL)
+    check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
+    # ... but not the optimizer: it goes on from where training stopped
+    check("iterations", int(opt.iterations.numpy()), exact=True)
+    loss = solution.train_step(model, opt, x[:16], y[:16])
+    check("resume_loss", float(np.asarray(loss)), **LOSS_TOL)
+    check("resumed", tools.weights(model), **WEIGHT_TOL)
+
+
+@pytest.mark.weight(1)
+def test_tensor_inputs_default_weights_last_batch_of_one(solution, check, rng, make_model,
+                                                          make_data, tools):
+    x, y, direction = make_data(rng, 33, 4, n_classes=3, noise=0.1)
+    xv, yv, _ = make_data(rng, 15, 4, n_classes=3, direction=direction)
+    model = make_model(rng, 4, 10, 3)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.2)
+    # tensors in, labels int32, no class_weight: every class weighs 1.0
+    hist = solution.fit(model, opt, tf.constant(x), tf.constant(y, tf.int32), tf.constant(xv),
+                        tf.constant(yv, tf.int32), epochs=3, batch_size=8, patience=5)
+    _check_history(check, hist)
+    check("weights", tools.weights(model), **WEIGHT_TOL)
+
+
+class ScriptedShift(tf.keras.layers.Layer):
+    """Identity in training mode, counting the training-mode calls in a non-trainable
+    weight (part of ``model.get_weights()``); in inference mode it adds ``shifts[e]`` to
+    the class-0 logit, ``e`` the number of epochs trained so far minus one. With the
+    learning rate 0 and every validation label 0, the validation loss of epoch ``e`` is
+    strictly decreasing in ``shifts[e]``: the test scripts the whole val_loss sequence."""
+
+    def __init__(self, shifts, batches, n_classes, **kwargs):
+        super().__init__(**kwargs)
+        self.shifts = tf.constant(np.asarray(shifts, np.float32))
+        self.batches = float(batches)
+        self.onehot = tf.one_hot(0, n_classes)
+
+    def build(self, input_shape):
+        self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+    def call(self, x, training=None):
+        if training:
+            self.calls.assign_add(1.0)
+            return x
+        epoch = tf.cast(tf.math.floordiv(self.calls, self.batches), tf.int32) - 1
+        epoch = tf.clip_by_value(epoch, 0, self.shifts.shape[0] - 1)
+        return x + tf.gather(self.shifts, epoch) * self.onehot
+
+
+def _scripted_shifts(rng, patience, cycles=3):
+    """improve, then `cycles` times (patience - 1 worse epochs, improve), then `patience`
+    worse epochs: a loop whose wait is reset on every improvement stops only at the end."""
+    best = 0.0
+    shifts = [best]
+    for _ in range(cycles):
+        shifts += [best - rng.uniform(0.3, 1.5) for _ in range(patience - 1)]
+        best += rng.uniform(0.3, 0.6)
+        shifts.append(best)
+    shifts += [best - rng.uniform(0.3, 1.5) for _ in range(patience)]
+    return shifts
+
+
+@pytest.mark.weight(2)
+def test_wait_resets_on_every_improvement(solution, check, rng, tools):
+    patience = int(rng.integers(2, 4))
+    shifts = _scripted_shifts(rng, patience)
+    n_features, n_classes, batch_size, n_train = 4, 3, 8, 20  # 3 batches an epoch, the last of 4
+    x = rng.standard_normal((n_train, n_features)).astype(np.float32)
+    y = rng.integers(0, n_classes, n_train)
+    xv = rng.standard_normal((12, n_features)).astype(np.float32)
+    yv = np.zeros(12, np.int64)
+    model = tf.keras.Sequential([tf.keras.Input((n_features,)), tf.keras.layers.Dense(n_classes),
+                                 ScriptedShift(shifts, batches=3, n_classes=n_classes)])
+    model.set_weights([(0.3 * rng.standard_normal(w.shape)).astype(np.float32) if w.ndim else w
+                       for w in model.get_weights()])
+    opt = tf.keras.optimizers.SGD(learning_rate=0.0)
+    hist = solution.fit(model, opt, x, y, xv, yv, epochs=len(shifts) + 3, batch_size=batch_size,
+                        patience=patience)
+    # the script's last improvement is the best epoch; the run ends `patience` epochs later
+    check("best_epoch", int(hist["best_epoch"]), exact=True)
+    check("epochs_run", int(hist["epochs_run"]), exact=True)
+    check("val_loss", _as_float_list(hist["val_loss"]), **LOSS_TOL)
+    # the restore brings the counter back too: inference shows the best epoch's shift
+    check("restored_val_loss", tools.ce(model, xv, yv), **LOSS_TOL)
     check("weights", tools.weights(model), **WEIGHT_TOL)

@@ -41,7 +41,7 @@ def test_train_mode_returns_weights_before_dropout(make_attention, randn, paddin
 
 
 @pytest.mark.weight(2)
-def test_dropout_acts_on_attention_weights(solution, load_weights, randn, rng, torch_seed):
+def test_dropout_acts_on_attention_weights(solution, load_weights, randn, rng, torch_seed, check):
     d, h, p = 16, 2, 0.5
     c = away_from_zero(rng, d)
     patch = {"v_proj.weight": torch.zeros(d, d), "v_proj.bias": c,
@@ -59,6 +59,9 @@ def test_dropout_acts_on_attention_weights(solution, load_weights, randn, rng, t
     assert s.min() >= -1e-5 and s.max() <= 1 / (1 - p) + 1e-4, "kept weights are not scaled by 1/(1-p)"
     assert (s - 1).abs().max() > 0.1, "train mode applied no dropout to the attention weights"
     assert abs(float(s.mean()) - 1.0) < 0.15, "attention dropout is biased"
+    attn.eval()
+    with torch.no_grad():
+        check("eval_out", attn(x[:4]), **TOL)     # no dropout in eval mode: every row is c
 
 
 @pytest.mark.weight(1)
@@ -99,7 +102,7 @@ def test_layer_dropout_on_feed_forward_output(p, solution, load_weights, randn, 
 
 
 @pytest.mark.weight(2)
-def test_layer_dropout_on_attention_output(solution, load_weights, randn, rng, torch_seed):
+def test_layer_dropout_on_attention_output(solution, load_weights, randn, rng, torch_seed, check):
     d, h, f, p = 16, 2, 32, 0.5
     c = away_from_zero(rng, d)
     patch = {"attn.v_proj.weight": torch.zeros(d, d), "attn.v_proj.bias": c,
@@ -119,6 +122,9 @@ def test_layer_dropout_on_attention_output(solution, load_weights, randn, rng, t
     assert bool(mixed.any()), "no dropout on the attention sub-layer's output"
     frac = float(zero.float().mean())
     assert 0.4 <= frac <= 0.65, f"{frac:.3f} of the attention outputs dropped, expected about 0.52"
+    layer.eval()
+    with torch.no_grad():
+        check("attn_eval", layer(x[:4]) - x[:4], **TOL)   # the attention sub-layer's eval output
 
 
 @pytest.mark.weight(2)
