@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -442,6 +443,32 @@ class WarmPool:
                 self.wake.clear()
         self._empty_trash(client)
         client.close()
+
+    def prewarm(self, job, wait: bool = True) -> Path | None:
+        """Start one warm container for ``job``'s kind now, in this thread (tests, benches, verify)."""
+        import tempfile
+
+        from .docker import engine_client
+
+        with tempfile.TemporaryDirectory(prefix="mljudge-prewarm-") as tmp:
+            job = copy.copy(job)
+            job.out_dir = Path(tmp)
+            prep = self.backend._prepare(job)
+        spec = spec_of(prep) if not isinstance(prep, RunResult) else None
+        if spec is None:
+            return None
+        with self.lock:
+            self.specs.setdefault(spec["key"], spec)
+        client = engine_client(timeout=60)
+        try:
+            entry = create(client, spec, self.owner)
+        finally:
+            client.close()
+        self.mine.add(entry)
+        self.stats["created"] += 1
+        if wait:
+            wait_ready(entry)
+        return entry
 
     def ensure(self, prep_or_spec) -> None:
         """Ask for warm containers of a job's kind before the first job of that kind."""
