@@ -281,6 +281,7 @@ class DockerBackend(Backend):
             client = engine_client(timeout=30)
             # The output stream may stay silent for longer than any HTTP timeout.
             stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
+            wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
         except EngineUnavailable as exc:
             return failed(str(exc))
 
@@ -305,7 +306,7 @@ class DockerBackend(Backend):
                 container.start()
             except docker.errors.APIError as exc:
                 return failed(f"the container did not start: {exc.explanation or exc}", container=name)
-            return self._supervise(client, container, reader, prep, prep.out_dir, details)
+            return self._supervise(client, container, reader, prep, prep.out_dir, details, wait_api=wait_client)
         except docker.errors.DockerException as exc:
             return failed(f"the Docker engine failed during the run: {_short(exc)}", **details)
         except OSError as exc:  # connection dropped, socket errors
@@ -319,7 +320,7 @@ class DockerBackend(Backend):
                 if removed:
                     details["removed_from_out"] = removed[:20]
             reader.close()
-            for c in (stream_client, client):
+            for c in (stream_client, wait_client, client):
                 try:
                     if c is not None:
                         c.close()
@@ -327,7 +328,7 @@ class DockerBackend(Backend):
                     pass
 
     def _supervise(self, client, container, reader: "_OutputReader", prep: "Prepared", watched: Path,
-                   details: dict) -> RunResult:
+                   details: dict, wait_api=None) -> RunResult:
         """From the start (cold) or the go signal (warm) to the end: the judge's wall clock, memory
         and output-folder watch, kill, exit state. ``watched`` is the host side of ``/sandbox/out``."""
         import docker
@@ -344,12 +345,28 @@ class DockerBackend(Backend):
         state: dict = {}
         limit_bytes = int(limits.memory_mb) << 20
         pinned_since = None
+        # The end of the run comes from a blocking `wait` (one request), not from polling
+        # `inspect` (a request to the engine every 50 ms costs CPU the jobs need); inspect
+        # still runs once a second as a safety net.
+        ended = threading.Event()
+        if wait_api is not None:
+            def _wait():
+                try:
+                    wait_api.wait(container.id)
+                except Exception:
+                    return  # the inspect fallback sees the end
+                ended.set()
+
+            threading.Thread(target=_wait, name="mljudge-wait", daemon=True).start()
+        next_inspect = 0.0
         while True:
-            state = client.api.inspect_container(container.id).get("State", {})
-            peak.sample()
-            if not state.get("Running") and state.get("Status") not in ("created", "restarting"):
-                break
             now = time.monotonic()
+            if ended.is_set() or now >= next_inspect:
+                state = client.api.inspect_container(container.id).get("State", {})
+                next_inspect = now + (POLL_SECONDS if wait_api is None else 1.0)
+                if not state.get("Running") and state.get("Status") not in ("created", "restarting"):
+                    break
+            peak.sample()
             if now >= deadline:
                 timed_out = True
                 killed_for = "wall_clock"
@@ -368,7 +385,7 @@ class DockerBackend(Backend):
                     killed_for = "out_dir_quota"
                     details["out_dir_overflow"] = over
                     break
-            time.sleep(min(POLL_SECONDS if now - t_run < 2 else 0.2, max(0.0, deadline - now)))
+            ended.wait(min(POLL_SECONDS if now - t_run < 2 else 0.2, max(0.0, deadline - now)))
         if killed_for:
             try:
                 container.kill()

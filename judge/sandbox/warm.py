@@ -333,7 +333,7 @@ class WarmPool:
         details = {"image": self.backend.image, "container": slot.path.name, "container_id": slot.cid,
                    "user": prep.user, "runtime": prep.job.runtime, "warm": True}
         reader = _OutputReader(int(prep.job.limits.output_bytes))
-        stream_client = None
+        stream_client = wait_client = None
         finished = False
         try:
             for role, host in prep.roles.items():
@@ -346,13 +346,15 @@ class WarmPool:
             container = client.containers.prepare_model({"Id": slot.cid})
             client.api.update_container(slot.cid, cpu_shares=NORMAL_SHARES)
             stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
+            wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
             try:
                 sock = stream_client.attach(slot.cid, stdout=True, stderr=True, stream=True, logs=True, demux=True)
                 reader.start(sock)
             except Exception as exc:
                 details["attach_error"] = _short(exc)
             os.rename(tmp, slot.path / "sandbox" / "job.json")  # the go signal
-            result = self.backend._supervise(client, container, reader, prep, slot.out, details)
+            result = self.backend._supervise(client, container, reader, prep, slot.out, details,
+                                             wait_api=wait_client)
             finished = True  # exited, or killed and waited for
             return result
         except docker.errors.DockerException as exc:
@@ -370,8 +372,9 @@ class WarmPool:
             except OSError as exc:
                 details["move_error"] = _short(exc)
             reader.close()
-            if stream_client is not None:
-                stream_client.close()
+            for c in (stream_client, wait_client):
+                if c is not None:
+                    c.close()
             if finished:
                 with self.lock:
                     self.trash.append((slot.path, slot.cid))  # exited: removed in the background
@@ -586,11 +589,15 @@ def refill_main(payload: dict, wait_seconds: float = 120.0) -> int:
 
 
 def sweep(client, everything: bool = False) -> list[str]:
-    """Remove warm containers that ended (idle timeout) or, with ``everything``, all unclaimed ones."""
+    """Remove warm containers of ``base_dir()`` that ended (idle timeout) or, with ``everything``,
+    all unclaimed ones."""
     removed = []
+    base = str(base_dir()) + "/"
     for c in client.api.containers(all=True, filters={"label": "mljudge.warm"}):
         labels = c.get("Labels") or {}
         d = labels.get("mljudge.dir")
+        if not (d or "").startswith(base):
+            continue
         if c.get("State") == "running" and not everything:
             continue
         entry = Path(d) if d else None
