@@ -46,9 +46,9 @@ def env_for(home: Path, repo: Path = REPO, **extra) -> dict:
     return env
 
 
-def timed(cmd: list[str], env: dict, check_verdict: bool = True) -> float:
+def timed(cmd: list[str], env: dict, check_verdict: bool = True, cwd: Path = REPO) -> float:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     took = time.perf_counter() - t
     if check_verdict:
         try:
@@ -103,8 +103,8 @@ def stats(xs: list[float]) -> tuple[float, float]:
 
 def cli_startup(repo: Path, n: int, home: Path) -> float:
     env = env_for(home, repo)
-    return statistics.median(timed([sys.executable, "-m", "judge.cli", "--version"], env, check_verdict=False)
-                             for _ in range(n))
+    return statistics.median(timed([sys.executable, "-m", "judge.cli", "--version"], env, check_verdict=False,
+                                   cwd=repo) for _ in range(n))
 
 
 class ServerRun:
