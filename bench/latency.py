@@ -138,8 +138,13 @@ class ServerRun:
 
     def submit(self, p) -> float:
         env = env_for(self.home, JUDGE_TOKEN=self.token, XDG_CONFIG_HOME=str(self.home / "cfg"))
-        return timed([sys.executable, "-m", "judge.cli", "submit", p.id, str(p.reference_dir), "--server", self.url,
-                      "--json"], env)
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "judge.cli", "submit", p.id, str(p.reference_dir), "--server",
+                               self.url, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        took = time.perf_counter() - t
+        if '"accepted"' not in proc.stdout:
+            raise SystemExit(f"{p.id} through the server: not accepted: {(proc.stdout + proc.stderr)[-800:]}")
+        return took
 
     def stop(self) -> None:
         import signal

@@ -36,7 +36,8 @@ container and leaves one ready container per key for the next command. Idle
 containers end themselves after ``MLJUDGE_WARM_IDLE`` seconds (default 900).
 
 Switches: ``MLJUDGE_COLD=1`` (or ``--cold``) turns warm runs off;
-``MLJUDGE_WARM_SIZE`` caps ready containers per key; ``MLJUDGE_WARM_DIR`` is
+``MLJUDGE_WARM_SIZE`` caps ready containers per key (default CPUs / the job's CPUs),
+``MLJUDGE_WARM_TOTAL`` over all keys (default 2 x CPUs); ``MLJUDGE_WARM_DIR`` is
 where the per-container folders live.
 """
 from __future__ import annotations
@@ -388,6 +389,10 @@ class WarmPool:
             return max(0, int(size))
         return max(1, int((os.cpu_count() or 1) // max(1.0, spec["cpus"])))
 
+    def cap(self) -> int:
+        """Idle containers over all keys (a server with many problems keeps the recent ones warm)."""
+        return int(os.environ.get("MLJUDGE_WARM_TOTAL") or 2 * (os.cpu_count() or 1))
+
     def _may_warm(self, spec: dict) -> bool:
         with self.lock:
             running = self.running
@@ -426,11 +431,13 @@ class WarmPool:
         while not self.stop.is_set():
             self._empty_trash(client)
             made = False
+            counts = {key: count(key) for key in list(self.specs)}
+            idle = sum(r + w for r, w in counts.values())
             for key, spec in list(self.specs.items()):
                 if self.stop.is_set():
                     break
-                ready, warming = count(key)
-                if warming or ready >= self.target(spec) or not self._may_warm(spec):
+                ready, warming = counts.get(key, (0, 0))
+                if warming or ready >= self.target(spec) or idle >= self.cap() or not self._may_warm(spec):
                     continue
                 try:
                     entry = create(client, spec, self.owner)
