@@ -163,11 +163,9 @@ class DockerBackend(Backend):
         from .warm import pool_for
 
         pool = pool_for(self)
-        result = pool.run(prep)
-        if result is not None:
-            return result
-        with pool.job_running():
-            return self._run_cold(prep)
+        with pool.job_running():  # no warming up while the CPUs are taken
+            result = pool.run(prep)
+            return result if result is not None else self._run_cold(prep)
 
     def _prepare(self, job: Job) -> "Prepared | RunResult":
         """Check the job and build the container's settings (shared by cold and warm runs)."""

@@ -168,8 +168,8 @@ def create(client, spec: dict, owner: str, idle: float = IDLE_SECONDS) -> Path:
     name = f"mljudge-warm-{uuid.uuid4().hex[:16]}"
     entry = base_dir() / spec["key"] / name
     (entry / "sandbox" / "out").mkdir(parents=True)
-    os.chmod(base_dir(), 0o755)
-    os.chmod(entry / "sandbox", 0o755)
+    os.chmod(base_dir(), 0o700)  # a job's copied files wait here for removal: the judge's user only
+    os.chmod(entry / "sandbox", 0o755)  # (inside, /sandbox is this folder itself: its parents don't matter)
     (entry / "out").mkdir()
     os.chmod(entry / "out", 0o777)  # the sandbox user differs from the judge's
     kw = json.loads(json.dumps(spec["create"]))
@@ -281,7 +281,8 @@ class WarmPool:
 
     # ---- running a job
     def run(self, prep) -> RunResult | None:
-        """Run a prepared job in a warm container; None when none is ready (the caller runs it cold)."""
+        """Run a prepared job in a warm container; None when none is ready (the caller runs it cold).
+        The caller counts the job as running (``job_running``) around this and the cold run."""
         spec = spec_of(prep)
         if spec is None:
             return None
@@ -305,8 +306,7 @@ class WarmPool:
             return None
         self.stats["warm"] += 1
         try:
-            with self.job_running():
-                return self._hand_over(client, slot, prep, spec)
+            return self._hand_over(client, slot, prep, spec)
         finally:
             client.close()
 
