@@ -283,6 +283,9 @@ def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jo
             emit_line and emit_line(f.line())
             continue
         start = time.monotonic()
-        report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line, **options))
+        try:
+            report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line, **options))
+        finally:
+            backend.release()  # the next problem's runs need other warm sandboxes
         report.seconds[pid] = time.monotonic() - start
     return report

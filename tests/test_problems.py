@@ -6,6 +6,7 @@ MLJUDGE_REQUIRE_DOCKER=1 (set by scripts/test.sh, so in CI) a missing engine
 is a failure, not a fallback.
 """
 import os
+import time
 
 import pytest
 
@@ -42,7 +43,12 @@ def test_verify(problem_id, backend, monkeypatch):
     lines = []
     # the runs of a verification go side by side, as many as the CPUs hold (never oversubscribed)
     jobs = max(1, int((os.cpu_count() or 1) // max(1.0, p.limits.cpus)))
-    findings = verify_problem(p, backend, jobs=jobs, emit_line=lines.append)
+    start = time.monotonic()
+    try:
+        findings = verify_problem(p, backend, jobs=jobs, emit_line=lines.append)
+    finally:
+        backend.release()  # this problem's idle warm sandboxes: the next one needs its own
+    lines.append(f"time    {problem_id}: {time.monotonic() - start:.1f}s")
     print("\n".join(lines))
     errors = [f.line() for f in findings if f.level == "error"]
     assert not errors, "\n".join(errors)

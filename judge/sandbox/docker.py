@@ -129,6 +129,12 @@ class DockerBackend(Backend):
             pass  # no engine or no image: run() will say so
         return rid
 
+    def release(self) -> None:
+        if self.warm:
+            from .warm import close_all
+
+            close_all()
+
     # ------------------------------------------------------------ availability
 
     def available(self) -> str | None:
