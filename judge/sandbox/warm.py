@@ -345,7 +345,10 @@ class WarmPool:
             os.chmod(tmp, 0o444)
             (slot.out / ".ready").unlink(missing_ok=True)
             container = client.containers.prepare_model({"Id": slot.cid})
-            client.api.update_container(slot.cid, cpu_shares=NORMAL_SHARES)
+            try:
+                client.api.update_container(slot.cid, cpu_shares=NORMAL_SHARES)
+            except docker.errors.APIError as exc:  # it runs, at a lower weight only when CPUs are contended
+                details["cpu_shares_error"] = _short(exc)
             stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
             wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
             try:
