@@ -7,8 +7,10 @@ docker backend; warm (the default) and cold (--cold) sandboxes. One run each:
 
     python bench/throughput.py [PROBLEM] [--modes warm,cold] [--jobs 1,2]
 
-Prints seconds, submissions per minute and the ratio -j 2 / -j 1 per mode, and warm/cold
-at each -j. Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
+Prints seconds, submissions per minute and the ratio -j 2 / -j 1 per mode, warm/cold
+at each -j, and what the judge itself costs: the `judge batch` process's CPU seconds and
+the engine's (dockerd, containerd, shims: container create/start/remove) per submission
+(the engine's figure counts every session's containers on a shared machine). Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
 """
 from __future__ import annotations
 
@@ -53,12 +55,34 @@ def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, wor
            "--backend", "docker", "--out", str(work / f"out-{'cold' if cold else 'warm'}-{jobs}")]
     if cold:
         cmd.append("--cold")
+    engine0 = engine_cpu()
     t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
-    took = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"batch -j {jobs} failed: {proc.stderr[-1500:]}")
-    return took
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise SystemExit(f"batch -j {jobs} failed: {err.read().decode(errors='replace')[-1500:]}")
+    return took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0
+
+
+def engine_cpu() -> float:
+    """CPU seconds used so far by the engine's processes (dockerd, containerd, their shims)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if name in ("dockerd", "containerd") or name.startswith("containerd-shim") or name == "runc":
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def main() -> int:
@@ -83,15 +107,18 @@ def main() -> int:
     jobs = [int(j) for j in ns.jobs.split(",")]
     modes = ns.modes.split(",")
     print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}")
-    print(f"{'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9}")
+    print(f"{'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9} "
+          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17}")
     rate: dict = {}
     try:
         for mode in modes:
             for j in jobs:
-                secs = run_batch(ns.problem, box, j, seed, work / "home-ref" / "cache", work, cold=mode == "cold")
+                secs, judge_cpu, engine = run_batch(ns.problem, box, j, seed, work / "home-ref" / "cache", work,
+                                                    cold=mode == "cold")
                 rate[mode, j] = n / secs * 60
                 base = rate.get((mode, jobs[0]))
-                print(f"{mode:6} {j:>3} {secs:9.1f} {rate[mode, j]:9.2f} {rate[mode, j] / base:9.2f}", flush=True)
+                print(f"{mode:6} {j:>3} {secs:9.1f} {rate[mode, j]:9.2f} {rate[mode, j] / base:9.2f} "
+                      f"{judge_cpu / n:16.2f} {engine / n:17.2f}", flush=True)
         for j in jobs:
             if ("warm", j) in rate and ("cold", j) in rate:
                 print(f"warm/cold at -j {j}: {rate['warm', j] / rate['cold', j]:.2f}x submissions per minute")
