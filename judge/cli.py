@@ -116,8 +116,12 @@ def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer", lang: 
 def main():
     """ML Judge: judge machine-learning coding problems in a sandbox."""
     import os
+    import signal
 
     os.environ.setdefault("MLJUDGE_WARM", "1")  # docker runs use warm sandboxes unless MLJUDGE_COLD=1
+    # SIGTERM ends the command like Ctrl-C does: through its cleanup (containers removed, idle
+    # warm sandboxes too), not in the middle of it. `judge serve` installs its own handlers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @main.command("list")
