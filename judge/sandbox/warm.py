@@ -458,7 +458,8 @@ class WarmPool:
         client.close()
 
     def prewarm(self, job, wait: bool = True) -> Path | None:
-        """Start one warm container for ``job``'s kind now, in this thread (tests, benches, verify)."""
+        """Start one warm container for ``job``'s kind now, in this thread (tests, benches); with
+        ``wait``, until it is ready (TimeoutError if it is not within READY_TIMEOUT)."""
         import tempfile
 
         from .docker import engine_client
@@ -472,15 +473,15 @@ class WarmPool:
             return None
         with self.lock:
             self.specs.setdefault(spec["key"], spec)
-        client = engine_client(timeout=60)
+        client = engine_client(timeout=180)
         try:
             entry = create(client, spec, self.owner)
         finally:
             client.close()
         self.mine.add(entry)
         self.stats["created"] += 1
-        if wait:
-            wait_ready(entry)
+        if wait and not wait_ready(entry):
+            raise TimeoutError(f"a warm sandbox was not ready within {READY_TIMEOUT:.0f}s (an overloaded machine?)")
         return entry
 
     def ensure(self, prep_or_spec) -> None:
