@@ -211,6 +211,10 @@ def discard(client, entry: Path, cid: str | None = None) -> None:
     if cid:
         _remove(client, cid)
     shutil.rmtree(entry, ignore_errors=True)
+    try:
+        entry.parent.rmdir()  # the key's folder, once its last container is gone
+    except OSError:
+        pass
 
 
 def _read(p: Path) -> str | None:
