@@ -19,7 +19,7 @@ def judge_home(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def cold_sandboxes(monkeypatch):
-    """The CLI judges in warm sandboxes by default (judge/sandbox/warm.py); tests run cold so no
+    """The CLI judges in warm sandboxes by default (judge/sandbox/warm/); tests run cold so no
     idle container outlives them, except where a test asks for warm ones (test_warm, test_problems)."""
     monkeypatch.delenv("MLJUDGE_WARM", raising=False)
     monkeypatch.setenv("MLJUDGE_COLD", "1")

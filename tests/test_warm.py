@@ -1,4 +1,4 @@
-"""Warm sandboxes (judge/sandbox/warm.py) against a real engine and the runtime image.
+"""Warm sandboxes (judge/sandbox/warm/) against a real engine and the runtime image.
 
 Warm and cold runs of every problem's reference give identical outcomes and
 records; a job's files never reach the next job; a warm container runs one job;
@@ -158,9 +158,9 @@ def test_the_go_signal_starts_the_wall_clock_and_limits_are_the_jobs(backends, t
                 if os.path.exists(path):
                     assert int(open(path).read()) == 384 << 20
     """)
-    job.limits = Limits(wall_seconds=5, memory_mb=384)
+    job.limits = Limits(wall_seconds=20, memory_mb=384)
     assert pool.prewarm(job) is not None
-    time.sleep(6)  # longer than the job's wall limit: the clock must not have started yet
+    time.sleep(21)  # longer than the job's wall limit: the clock must not have started yet
     r = hot.run(job)
     assert r.details.get("warm") is True and not r.timed_out, r.stderr[-500:]
     out = read_output(job.out_dir)

@@ -12,7 +12,7 @@ BACKENDS = ("docker", "local")
 def get_backend(name: str | None = None, warn=None, warm: str | bool | None = None) -> Backend:
     """The named backend, or docker when it is usable and local otherwise (with a warning).
 
-    ``warm``: docker runs use pre-started containers (sandbox/warm.py); None takes it from
+    ``warm``: docker runs use pre-started containers (sandbox/warm/); None takes it from
     the environment (``MLJUDGE_WARM=1|linger``, off with ``MLJUDGE_COLD=1``)."""
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     if name == "local-unsafe":  # what a result judged with --unsafe-local names; needs the flag again

@@ -102,7 +102,7 @@ class DockerBackend(Backend):
 
     def __init__(self, image: str | None = None, warm: bool = False):
         self._image = image
-        self.warm = warm  # hand jobs to pre-started containers (warm.py) when one fits
+        self.warm = warm  # hand jobs to pre-started containers (sandbox/warm/) when one fits
 
     @property
     def image(self) -> str:
