@@ -170,6 +170,10 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
                    emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
                    run_samples: bool = True, strict_mutants: bool = False) -> list[Finding]:
     findings: list[Finding] = []
+    if jobs <= 0:  # as many runs side by side as the CPUs hold, never oversubscribed
+        import os
+
+        jobs = max(1, int((os.cpu_count() or 1) // max(1.0, float(p.limits.cpus))))
 
     def emit(level, text):
         f = Finding(level, p.id, text)
