@@ -43,6 +43,7 @@ class Row:
     doc: dict | None = None
     error: str = ""
     seconds: float = 0.0
+    html: str = ""  # the interviewer report, rendered as the result came in
 
     @property
     def verdict(self) -> str:
@@ -188,6 +189,13 @@ def run(problem_id: str, folder: str | Path, out: str | Path | None = None, jobs
             futures = [pool.submit(judge_row, row, prob, seed, variant, be, home) for row in todo]
             for fut in as_completed(futures):
                 row = fut.result()
+                if row.doc:  # the main thread waits anyway: render the report now, not after the last one
+                    try:
+                        from .report.index import render_report
+
+                        row.html = render_report(row)
+                    except Exception:
+                        row.html = ""  # index.write renders it again and reports what fails
                 progress.update(task, advance=1, last=f"{row.name}: {row.verdict if row.doc else 'failed'}")
     sources = {r.name: r.sub.texts() for r in rows if r.sub is not None and r.sub.texts()}
     starter = {f.name: f.read_text(encoding="utf-8", errors="replace")

@@ -11,9 +11,7 @@ from functools import wraps
 
 import click
 
-from . import i18n
-from . import problem as problems
-from . import service
+from . import __version__, i18n
 from .client.commands import SERVER, login_cmd, logout_cmd, print_result, remote, spinner_status, status_cmd, unpack
 from .errors import JudgeError
 from .server.commands import invite as invite_cmd
@@ -21,6 +19,35 @@ from .server.commands import serve as serve_cmd
 from .server.commands import token as token_group
 
 BACKEND = click.Choice(["docker", "local"])
+
+
+class _Lazy:
+    """A module imported on first use: ``judge --version`` and the light commands stay light."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+
+        return getattr(importlib.import_module(self._name, __package__), attr)
+
+
+problems = _Lazy(".problem")
+service = _Lazy(".service")
+
+
+def _set_cold(ctx, param, value):
+    import os
+
+    if value:
+        os.environ["MLJUDGE_COLD"] = "1"  # read by judge.sandbox.warm
+    return value
+
+
+COLD = click.option(
+    "--cold", is_flag=True, expose_value=False, callback=_set_cold,
+    help="start a fresh sandbox for each run instead of a pre-started one (also MLJUDGE_COLD=1)")
 
 
 def _set_unsafe_local(ctx, param, value):
@@ -85,9 +112,16 @@ def _emit_result(doc: dict, as_json: bool, audience: str = "interviewer", lang: 
 
 
 @click.group()
-@click.version_option(package_name="mljudge")
+@click.version_option(version=__version__, package_name="mljudge")
 def main():
     """ML Judge: judge machine-learning coding problems in a sandbox."""
+    import os
+    import signal
+
+    os.environ.setdefault("MLJUDGE_WARM", "1")  # docker runs use warm sandboxes unless MLJUDGE_COLD=1
+    # SIGTERM ends the command like Ctrl-C does: through its cleanup (containers removed, idle
+    # warm sandboxes too), not in the middle of it. `judge serve` installs its own handlers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @main.command("list")
@@ -184,6 +218,7 @@ def test(problem, path, backend, as_json, lang):
 @LANG
 @SERVER
 @click.option("--no-wait", is_flag=True, help="with a server: print the submission id and return")
+@COLD
 @handled
 def submit(problem, path, backend, seed, label, as_json, audience, lang, server, no_wait):
     """Judge a submission (a folder or a single file) on the hidden tests (on the server when logged in)."""
@@ -198,6 +233,10 @@ def submit(problem, path, backend, seed, label, as_json, audience, lang, server,
         click.echo("", err=True) if sys.stderr.isatty() else None
         print_result(st, as_json, i18n.normalize(lang))
         return
+    import os
+
+    if os.environ.get("MLJUDGE_WARM") == "1":
+        os.environ["MLJUDGE_WARM"] = "linger"  # one job per command: leave a warm sandbox for the next one
     doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
     _emit_result(doc, as_json, audience, lang)
 
@@ -273,6 +312,7 @@ def report(submission_id, fmt, audience, output, lang, server):
 @click.option("--seed", type=int, default=None, help="default: a variant chosen once and kept in the output folder")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="similarity at which a pair is flagged (default: see docs/reports.md)")
+@COLD
 @handled
 def batch(problem, folder, jobs, out, backend, seed, threshold):
     """Judge every entry of FOLDER (a sub-folder or a .py file each) on one seed; write CSV and HTML."""
@@ -300,10 +340,12 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @click.option("--backend", type=BACKEND, default=None)
 @UNSAFE_LOCAL
 @click.option("--seed", type=int, default=None, help="default: the seed of variant 0")
-@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="samples judged at once")
+@click.option("-j", "--jobs", type=int, default=0, show_default=True,
+              help="sandbox runs at once (0: as many as the CPUs hold for the problem's limits)")
 @click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")
 @click.option("--no-samples", is_flag=True, help="skip the sample submissions")
 @click.option("--strict-mutants", is_flag=True, help="a missing mutants.lock is an error, not a warning")
+@COLD
 @handled
 def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mutants):
     """Check problem packages: reference 100 on every variant (twice, same records), starter 0,

@@ -31,12 +31,29 @@ def run_reference(problem: Problem, seed: int, backend: Backend, out_dir: Path):
     return run_suite(problem, backend, problem.reference_dir, seed, out_dir=out_dir)
 
 
+# Cached records already read by this process (a batch or a server judges many submissions on
+# one seed: reading and checking the .npz files each time is judge CPU taken from the sandboxes).
+# Keyed by folder and session.json's mtime; read-only for every caller (score() only reads).
+_read: dict[tuple[str, int], RunOutput] = {}
+_READ_MAX = 64
+
+
 def reference_output(problem: Problem, seed: int, backend: Backend, use_cache: bool = True) -> RunOutput:
     """The reference's records for ``seed``; raises InternalError if the reference fails."""
     final = cache_dir(problem, seed, backend)
     if use_cache and (final / "session.json").is_file():
+        try:
+            key = (str(final), (final / "session.json").stat().st_mtime_ns)
+        except OSError:
+            key = None
+        if key in _read:
+            return _read[key]
         out = read_output(final)
         if not reference_problems(out):
+            if key is not None:
+                if len(_read) >= _READ_MAX:
+                    _read.pop(next(iter(_read)))
+                _read[key] = out
             return out
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{seed}.", dir=final.parent))

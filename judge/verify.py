@@ -115,17 +115,25 @@ def sample_backends(path: Path) -> list[str]:
     return list(sample_meta(path).get("backends") or [])
 
 
-def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], emit) -> dict[int, RunOutput]:
+def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], emit, pool=None) -> dict[int, RunOutput]:
     """The reference on every variant: it passes everything, and a fresh second run records the same
-    values as the first (which is the cached one when there is a cache: one new run per variant)."""
+    values as the first (which is the cached one when there is a cache: one new run per variant).
+    With ``pool`` (an executor) the runs go side by side; findings come out in variant order."""
+    def run(seed, use_cache):
+        try:
+            return reference_output(p, seed, backend, use_cache=use_cache)  # cached or run now / a fresh run
+        except InternalError as exc:
+            return exc
+
+    submit = pool.submit if pool is not None else (lambda fn, *a: _Done(fn(*a)))
+    runs = {v: (submit(run, seed, True), submit(run, seed, False)) for v, seed in seeds.items()}
     good = {}
     for v, seed in seeds.items():
         where = f"variant {v} (seed {seed})" if v >= 0 else f"seed {seed}"
-        try:
-            ref = reference_output(p, seed, backend)  # cached or run now
-            again = reference_output(p, seed, backend, use_cache=False)  # a second, fresh run
-        except InternalError as exc:
-            emit("error", f"{where}: {str(exc).replace(f'reference for {p.id} (seed {seed}) failed', 'the reference fails')}")
+        ref, again = (f.result() for f in runs[v])
+        failed = next((r for r in (ref, again) if isinstance(r, InternalError)), None)
+        if failed is not None:
+            emit("error", f"{where}: {str(failed).replace(f'reference for {p.id} (seed {seed}) failed', 'the reference fails')}")
             continue
         diffs = _same_records(ref, again)
         for d in diffs[:5]:
@@ -134,6 +142,14 @@ def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], em
             emit("ok", f"{where}: reference passes {len(ref.collected)} hidden tests, same records in two runs")
             good[v] = ref
     return good
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
 
 
 def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list[tuple[str, str]]:
@@ -154,6 +170,10 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
                    emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
                    run_samples: bool = True, strict_mutants: bool = False) -> list[Finding]:
     findings: list[Finding] = []
+    if jobs <= 0:  # as many runs side by side as the CPUs hold, never oversubscribed
+        import os
+
+        jobs = max(1, int((os.cpu_count() or 1) // max(1.0, float(p.limits.cpus))))
 
     def emit(level, text):
         f = Finding(level, p.id, text)
@@ -166,8 +186,17 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
     for level, text in mutation_findings(p, strict_mutants):
         emit(level, text)
     seeds = {-1: seed} if seed is not None else {v: p.seed_for_variant(v) for v in range(p.variants)}
-    refs = _references(p, backend, seeds, emit)
-    first = next((v for v in seeds if v in refs), None)  # variant 0 unless its reference failed
+    first_seed = next(iter(seeds.values()))
+    # Every sandbox run that needs no other's result goes side by side on ``jobs`` threads: the two
+    # reference runs of each variant, the starter, the public tests on the reference.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, tempfile.TemporaryDirectory() as work:
+        starter = Path(work) / "starter"
+        shutil.copytree(p.starter_dir, starter)
+        starter_run = pool.submit(run_suite, p, backend, starter, first_seed)
+        public_run = pool.submit(run_suite, p, backend, p.reference_dir, 0, p.public_dir)
+        refs = _references(p, backend, seeds, emit, pool=pool)
+        first = next((v for v in seeds if v in refs), None)  # variant 0 unless its reference failed
+        starter_out, public_out = starter_run.result(), public_run.result()
     if first is None:
         return findings
     ref, seed = refs[first], seeds[first]
@@ -176,11 +205,9 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
             emit("warning", f"{item['id']} records no check: its outcome alone decides its points, "
                             "and a submission can forge that")
 
-    # starter: 0, and every test fails
-    with tempfile.TemporaryDirectory() as work:
-        starter = Path(work) / "starter"
-        shutil.copytree(p.starter_dir, starter)
-        run, out = run_suite(p, backend, starter, seed)
+    # starter: 0, and every test fails (judged on the first variant's seed; if that variant's
+    # reference failed, on the next good one's, run now)
+    run, out = starter_out if seed == first_seed else _starter_run(p, backend, seed)
     sc = score(ref, out, p.scoring.weights)
     passing = [t.name for t in sc.tests if t.outcome == "passed"]
     if sc.percent != 0:
@@ -191,7 +218,7 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit("ok", "starter scores 0 and fails every test")
 
     # public tests pass on the reference
-    run, out = run_suite(p, backend, p.reference_dir, 0, tests_dir=p.public_dir)
+    run, out = public_out
     bad = [t.id for t in out.tests.values() if t.outcome != "passed"]
     if out.collected is None or bad or len(out.tests) < len(out.collected):
         emit("error", f"public tests fail on the reference: {', '.join(bad[:3]) or 'run failed'}")
@@ -201,6 +228,13 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
                         only_samples)
     return findings
+
+
+def _starter_run(p, backend, seed):
+    with tempfile.TemporaryDirectory() as work:
+        starter = Path(work) / "starter"
+        shutil.copytree(p.starter_dir, starter)
+        return run_suite(p, backend, starter, seed)
 
 
 def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples) -> None:
@@ -253,6 +287,9 @@ def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jo
             emit_line and emit_line(f.line())
             continue
         start = time.monotonic()
-        report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line, **options))
+        try:
+            report.findings.extend(verify_problem(p, backend, seed=seed, jobs=jobs, emit_line=emit_line, **options))
+        finally:
+            backend.release()  # the next problem's runs need other warm sandboxes
         report.seconds[pid] = time.monotonic() - start
     return report

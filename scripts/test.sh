@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export MLJUDGE_REQUIRE_DOCKER=${MLJUDGE_REQUIRE_DOCKER:-1}
-python3 -m pytest tests "$@"
+python3 -m pytest tests --durations=30 "$@"  # the slowest tests, so CI time stays visible

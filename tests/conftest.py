@@ -18,6 +18,14 @@ def judge_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def cold_sandboxes(monkeypatch):
+    """The CLI judges in warm sandboxes by default (judge/sandbox/warm/); tests run cold so no
+    idle container outlives them, except where a test asks for warm ones (test_warm, test_problems)."""
+    monkeypatch.delenv("MLJUDGE_WARM", raising=False)
+    monkeypatch.setenv("MLJUDGE_COLD", "1")
+
+
+@pytest.fixture(autouse=True)
 def english_locale(monkeypatch):
     """The judge takes its language from the locale (LC_ALL > LC_MESSAGES > LANG): tests
     run in English, whatever the machine's locale, unless they set another."""

@@ -12,13 +12,18 @@ import click
 
 from ..errors import UsageError
 from .config import Login, clear_login, load_login, save_login
-from .remote import Client
 
 SERVER = click.option("--server", "server", default=None, metavar="URL",
                       help="judge on this server (default: the one you logged in to; token from JUDGE_TOKEN or the login)")
 
 
-def remote(server: str | None) -> Client | None:
+def Client(url: str, token: str):  # noqa: N802 - httpx is imported only when a server is used
+    from .remote import Client as _Client
+
+    return _Client(url, token)
+
+
+def remote(server: str | None):
     """A client when ``--server`` is given or a login exists; None to stay local."""
     login = load_login()
     if server:

@@ -97,8 +97,14 @@ def write_reports(result, names: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in result.rows:
         if row.doc:
-            text = html_report.render(view(row.doc, "interviewer", _texts(row)))
+            text = getattr(row, "html", None) or render_report(row)
             (folder / f"{names[row.name]}.html").write_text(text, encoding="utf-8")
+
+
+def render_report(row) -> str:
+    """A row's interviewer report (batch.run renders each as its result comes in, while the
+    other submissions are still judged, so little is left to do at the end)."""
+    return html_report.render(view(row.doc, "interviewer", _texts(row)))
 
 
 def integrity_note(doc: dict | None) -> str:

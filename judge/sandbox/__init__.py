@@ -9,8 +9,11 @@ from .base import Backend
 BACKENDS = ("docker", "local")
 
 
-def get_backend(name: str | None = None, warn=None) -> Backend:
-    """The named backend, or docker when it is usable and local otherwise (with a warning)."""
+def get_backend(name: str | None = None, warn=None, warm: str | bool | None = None) -> Backend:
+    """The named backend, or docker when it is usable and local otherwise (with a warning).
+
+    ``warm``: docker runs use pre-started containers (sandbox/warm/); None takes it from
+    the environment (``MLJUDGE_WARM=1|linger``, off with ``MLJUDGE_COLD=1``)."""
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     if name == "local-unsafe":  # what a result judged with --unsafe-local names; needs the flag again
         name = "local"
@@ -22,7 +25,11 @@ def get_backend(name: str | None = None, warn=None) -> Backend:
         except ImportError as exc:  # the SDK is missing
             reason = f"docker backend unavailable: {exc}"
         else:
-            backend = DockerBackend()
+            if warm is None:
+                from .warm import enabled
+
+                warm = enabled()
+            backend = DockerBackend(warm=warm or False)
             reason = backend.available()
             if reason is None:
                 return backend

@@ -69,6 +69,10 @@ class Backend:
     def run(self, job: Job) -> RunResult:
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Let go of what the backend keeps ready between runs (docker: idle warm sandboxes),
+        e.g. when a verification moves on to another problem, whose runs need other ones."""
+
     def runtime_id(self, runtime: str | None = None) -> str:
         """Names where a runtime's jobs run (``<runtime>@<image or interpreter>``):
         part of the reference cache key and of the result document."""

@@ -33,6 +33,7 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from .base import Backend, Job, RunResult, resolve, thread_env
@@ -99,8 +100,9 @@ def out_dir_cap(limits) -> int:
 class DockerBackend(Backend):
     name = "docker"
 
-    def __init__(self, image: str | None = None):
+    def __init__(self, image: str | None = None, warm: bool = False):
         self._image = image
+        self.warm = warm  # hand jobs to pre-started containers (sandbox/warm/) when one fits
 
     @property
     def image(self) -> str:
@@ -126,6 +128,12 @@ class DockerBackend(Backend):
         except Exception:
             pass  # no engine or no image: run() will say so
         return rid
+
+    def release(self) -> None:
+        if self.warm:
+            from .warm import close_all
+
+            close_all()
 
     # ------------------------------------------------------------ availability
 
@@ -153,18 +161,25 @@ class DockerBackend(Backend):
     # ------------------------------------------------------------ run
 
     def run(self, job: Job) -> RunResult:
+        prep = self._prepare(job)
+        if isinstance(prep, RunResult):
+            return prep
+        if not self.warm:
+            return self._run_cold(prep)
+        from .warm import pool_for
+
+        pool = pool_for(self)
+        with pool.job_running():  # no warming up while the CPUs are taken
+            result = pool.run(prep)
+            return result if result is not None else self._run_cold(prep)
+
+    def _prepare(self, job: Job) -> "Prepared | RunResult":
+        """Check the job and build the container's settings (shared by cold and warm runs)."""
         t_start = time.monotonic()
         limits = job.limits
         out_dir = Path(job.out_dir).resolve()
-
-        def failed(msg: str, **details) -> RunResult:
-            return RunResult(backend=self.name, exit_code=None, timed_out=False, oom_killed=False,
-                             wall_seconds=time.monotonic() - t_start, peak_memory_bytes=None,
-                             stdout="", stderr="", output_truncated=False, out_dir=out_dir,
-                             error=msg, details=dict(image=self._image, **details))
-
+        failed = _failer(self, out_dir, t_start)
         try:
-            import docker
             from docker.types import LogConfig, Mount, Ulimit
         except ImportError:  # pragma: no cover
             return failed("the `docker` Python package is missing: pip install docker")
@@ -174,7 +189,7 @@ class DockerBackend(Backend):
             places = {"python": image_python(check_name(job.runtime)), "out": f"{SANDBOX}/out", "tmp": "/tmp"}
         except ValueError as exc:
             return failed(str(exc))
-        mounts = []
+        mounts, roles, packages = [], {}, []
         for role, host in job.mounts.items():
             if not role.isidentifier() or role in _RESERVED:
                 return failed(f"bad mount role {role!r}")
@@ -182,6 +197,7 @@ class DockerBackend(Backend):
             if not host.is_dir():
                 return failed(f"mount {role}: {host} is not a folder")
             places[role] = f"{SANDBOX}/{role}"
+            roles[role] = host
             mounts.append(Mount(places[role], str(host), type="bind", read_only=True))
         for name, host in job.packages.items():
             if not name.isidentifier():
@@ -189,7 +205,8 @@ class DockerBackend(Backend):
             host = Path(host).resolve()
             if not host.is_dir():
                 return failed(f"package {name}: {host} is not a folder")
-            mounts.append(Mount(f"{PKG_ROOT}/{name}", str(host), type="bind", read_only=True))
+            packages.append(Mount(f"{PKG_ROOT}/{name}", str(host), type="bind", read_only=True))
+        mounts += packages
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             os.chmod(out_dir, 0o777)  # the sandbox user differs from the judge's
@@ -256,23 +273,28 @@ class DockerBackend(Backend):
             stdin_open=False,
             tty=False,
         )
+        return Prepared(job=job, t_start=t_start, out_dir=out_dir, create_kwargs=create_kwargs, roles=roles,
+                        packages=packages, places=places, user=user, name=name)
 
+    def _run_cold(self, prep: "Prepared") -> RunResult:
+        import docker
+
+        failed = _failer(self, prep.out_dir, prep.t_start)
+        name = prep.name
         try:
             client = engine_client(timeout=30)
             # The output stream may stay silent for longer than any HTTP timeout.
             stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
+            wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
         except EngineUnavailable as exc:
             return failed(str(exc))
 
         container = None
-        reader = _OutputReader(cap)
-        timed_out = False
-        killed_for = None
-        peak = _PeakMemory()
-        details: dict = {"image": self.image, "container": name, "user": user, "runtime": job.runtime}
+        reader = _OutputReader(int(prep.job.limits.output_bytes))
+        details: dict = {"image": self.image, "container": name, "user": prep.user, "runtime": prep.job.runtime}
         try:
             try:
-                container = client.containers.create(**create_kwargs)
+                container = client.containers.create(**prep.create_kwargs)
             except docker.errors.ImageNotFound:
                 return failed(_missing_image_reason(client, self.image))
             except docker.errors.APIError as exc:
@@ -288,76 +310,7 @@ class DockerBackend(Backend):
                 container.start()
             except docker.errors.APIError as exc:
                 return failed(f"the container did not start: {exc.explanation or exc}", container=name)
-            t_run = time.monotonic()
-            deadline = t_run + float(limits.wall_seconds)
-            peak.locate(container.id)
-            out_cap = out_dir_cap(limits)
-            next_out_check = 0.0
-            state: dict = {}
-            limit_bytes = int(limits.memory_mb) << 20
-            pinned_since = None
-            while True:
-                state = client.api.inspect_container(container.id).get("State", {})
-                peak.sample()
-                if not state.get("Running") and state.get("Status") not in ("created", "restarting"):
-                    break
-                now = time.monotonic()
-                if now >= deadline:
-                    timed_out = True
-                    killed_for = "wall_clock"
-                    break
-                if peak.current is not None and peak.current >= MEMORY_PINNED_FRACTION * limit_bytes:
-                    pinned_since = pinned_since or now
-                    if now - pinned_since >= MEMORY_PINNED_SECONDS:
-                        killed_for = "memory"
-                        break
-                else:
-                    pinned_since = None
-                if now >= next_out_check:
-                    next_out_check = now + 0.5
-                    over = _out_dir_over(out_dir, out_cap)
-                    if over:
-                        killed_for = "out_dir_quota"
-                        details["out_dir_overflow"] = over
-                        break
-                time.sleep(min(POLL_SECONDS if now - t_run < 2 else 0.2, max(0.0, deadline - now)))
-            if killed_for:
-                try:
-                    container.kill()
-                except docker.errors.APIError:
-                    pass  # it ended on its own meanwhile
-                try:
-                    client.api.wait(container.id, timeout=KILL_GRACE)
-                except Exception:
-                    pass
-                state = client.api.inspect_container(container.id).get("State", {})
-            wall = time.monotonic() - t_run
-            reader.join(timeout=5.0)
-            if not reader.used:  # attach failed: fall back to the (capped) log
-                try:
-                    reader.feed_logs(container)
-                except Exception as exc:
-                    details["logs_error"] = _short(exc)
-            exit_code = state.get("ExitCode")
-            oom_flag = bool(state.get("OOMKilled"))
-            peak.sample()
-            # Docker's OOMKilled flag is set when the kernel OOM-killed a process of the
-            # container. A 137 (SIGKILL) with no flag and no timeout may still be memory
-            # on some engines; count it as OOM only when the measured peak came within 5%
-            # of the limit, so a job that SIGKILLs itself is not reported as memory.
-            near_limit = peak.value is not None and peak.value >= 0.95 * limit_bytes
-            oom = oom_flag or killed_for == "memory" or (exit_code == 137 and not timed_out and killed_for is None and near_limit)
-            details.update({"oom_flag": oom_flag, "state_error": state.get("Error") or None,
-                            "killed_for": killed_for, "started_at": state.get("StartedAt"),
-                            "finished_at": state.get("FinishedAt")})
-            stdout, stderr, truncated = reader.result()
-            if killed_for == "out_dir_quota":
-                stderr += (f"\n[judge] killed: the output folder grew past {out_cap >> 20} MiB "
-                           f"or {OUT_DIR_MAX_ENTRIES} entries\n")
-            return RunResult(backend=self.name, exit_code=exit_code, timed_out=timed_out,
-                             oom_killed=oom, wall_seconds=round(wall, 3),
-                             peak_memory_bytes=peak.value, stdout=stdout, stderr=stderr,
-                             output_truncated=truncated, out_dir=out_dir, details=details)
+            return self._supervise(client, container, reader, prep, prep.out_dir, details, wait_api=wait_client)
         except docker.errors.DockerException as exc:
             return failed(f"the Docker engine failed during the run: {_short(exc)}", **details)
         except OSError as exc:  # connection dropped, socket errors
@@ -367,16 +320,138 @@ class DockerBackend(Backend):
                 _remove(client, container.id)
                 # Only now, with nothing left to write there, make the output folder
                 # safe for the judge to read (details is the dict the result carries).
-                removed = sanitize_out_dir(out_dir)
+                removed = sanitize_out_dir(prep.out_dir)
                 if removed:
                     details["removed_from_out"] = removed[:20]
             reader.close()
-            for c in (stream_client, client):
+            for c in (stream_client, wait_client, client):
                 try:
                     if c is not None:
                         c.close()
                 except Exception:
                     pass
+
+    def _supervise(self, client, container, reader: "_OutputReader", prep: "Prepared", watched: Path,
+                   details: dict, wait_api=None) -> RunResult:
+        """From the start (cold) or the go signal (warm) to the end: the judge's wall clock, memory
+        and output-folder watch, kill, exit state. ``watched`` is the host side of ``/sandbox/out``."""
+        import docker
+
+        limits = prep.job.limits
+        timed_out = False
+        killed_for = None
+        peak = _PeakMemory()
+        t_run = time.monotonic()
+        deadline = t_run + float(limits.wall_seconds)
+        peak.locate(container.id)
+        out_cap = out_dir_cap(limits)
+        next_out_check = 0.0
+        state: dict = {}
+        limit_bytes = int(limits.memory_mb) << 20
+        pinned_since = None
+        # The end of the run comes from a blocking `wait` (one request), not from polling
+        # `inspect` (a request to the engine every 50 ms costs CPU the jobs need); inspect
+        # still runs once a second as a safety net.
+        ended = threading.Event()
+        if wait_api is not None:
+            def _wait():
+                try:
+                    wait_api.wait(container.id)
+                except Exception:
+                    return  # the inspect fallback sees the end
+                ended.set()
+
+            threading.Thread(target=_wait, name="mljudge-wait", daemon=True).start()
+        next_inspect = 0.0
+        while True:
+            now = time.monotonic()
+            if ended.is_set() or now >= next_inspect:
+                state = client.api.inspect_container(container.id).get("State", {})
+                next_inspect = now + (POLL_SECONDS if wait_api is None else 1.0)
+                if not state.get("Running") and state.get("Status") not in ("created", "restarting"):
+                    break
+            peak.sample()
+            if now >= deadline:
+                timed_out = True
+                killed_for = "wall_clock"
+                break
+            if peak.current is not None and peak.current >= MEMORY_PINNED_FRACTION * limit_bytes:
+                pinned_since = pinned_since or now
+                if now - pinned_since >= MEMORY_PINNED_SECONDS:
+                    killed_for = "memory"
+                    break
+            else:
+                pinned_since = None
+            if now >= next_out_check:
+                next_out_check = now + 0.5
+                over = _out_dir_over(watched, out_cap)
+                if over:
+                    killed_for = "out_dir_quota"
+                    details["out_dir_overflow"] = over
+                    break
+            ended.wait(min(POLL_SECONDS if now - t_run < 2 else 0.2, max(0.0, deadline - now)))
+        if killed_for:
+            try:
+                container.kill()
+            except docker.errors.APIError:
+                pass  # it ended on its own meanwhile
+            try:
+                client.api.wait(container.id, timeout=KILL_GRACE)
+            except Exception:
+                pass
+            state = client.api.inspect_container(container.id).get("State", {})
+        wall = time.monotonic() - t_run
+        reader.join(timeout=5.0)
+        if not reader.used:  # attach failed: fall back to the (capped) log
+            try:
+                reader.feed_logs(container)
+            except Exception as exc:
+                details["logs_error"] = _short(exc)
+        exit_code = state.get("ExitCode")
+        oom_flag = bool(state.get("OOMKilled"))
+        peak.sample()
+        # Docker's OOMKilled flag is set when the kernel OOM-killed a process of the
+        # container. A 137 (SIGKILL) with no flag and no timeout may still be memory
+        # on some engines; count it as OOM only when the measured peak came within 5%
+        # of the limit, so a job that SIGKILLs itself is not reported as memory.
+        near_limit = peak.value is not None and peak.value >= 0.95 * limit_bytes
+        oom = oom_flag or killed_for == "memory" or (exit_code == 137 and not timed_out and killed_for is None and near_limit)
+        details.update({"oom_flag": oom_flag, "state_error": state.get("Error") or None,
+                        "killed_for": killed_for, "started_at": state.get("StartedAt"),
+                        "finished_at": state.get("FinishedAt")})
+        stdout, stderr, truncated = reader.result()
+        if killed_for == "out_dir_quota":
+            stderr += (f"\n[judge] killed: the output folder grew past {out_cap >> 20} MiB "
+                       f"or {OUT_DIR_MAX_ENTRIES} entries\n")
+        return RunResult(backend=self.name, exit_code=exit_code, timed_out=timed_out,
+                         oom_killed=oom, wall_seconds=round(wall, 3),
+                         peak_memory_bytes=peak.value, stdout=stdout, stderr=stderr,
+                         output_truncated=truncated, out_dir=prep.out_dir, details=details)
+
+
+@dataclass
+class Prepared:
+    """A checked job and its container settings (``create_kwargs`` are the cold container's)."""
+
+    job: Job
+    t_start: float
+    out_dir: Path
+    create_kwargs: dict
+    roles: dict  # role -> host folder
+    packages: list  # package mounts
+    places: dict  # placeholder -> path inside
+    user: str
+    name: str
+
+
+def _failer(backend, out_dir: Path, t_start: float):
+    def failed(msg: str, **details) -> RunResult:
+        return RunResult(backend=backend.name, exit_code=None, timed_out=False, oom_killed=False,
+                         wall_seconds=time.monotonic() - t_start, peak_memory_bytes=None,
+                         stdout="", stderr="", output_truncated=False, out_dir=out_dir,
+                         error=msg, details=dict(image=backend._image, **details))
+
+    return failed
 
 
 def _missing_image_reason(client, image: str) -> str:
