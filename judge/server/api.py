@@ -46,7 +46,9 @@ def _lang(who: Principal, lang: str | None) -> str:
 
 @router.get("/health")
 def health(request: Request):
-    return {"status": "ok", **request.app.state.store.queue_counts()}
+    """Queue counts, time to verdict, and (with a broker) the workers and what the broker holds; 503
+    while the database does not answer."""
+    return actions.health(request.app.state.store, request.app.state.queue)
 
 
 @router.get("/me")
@@ -142,7 +144,7 @@ def get_report(request: Request, sid: int, format: str = "json", audience: str |
 def rejudge(request: Request, sid: int, who: Principal = Depends(interviewer)):
     st = request.app.state
     actions.submission_for(st.store, who, sid)
-    job_id = actions.rejudge(st.store, sid)
+    job_id = actions.rejudge(st.store, sid, root=st.root)
     st.queue.enqueue(sid)
     return {"id": sid, "job": job_id, **{k: v for k, v in actions.status(st.store, who, sid).items()
                                          if k in ("state", "position")}}
