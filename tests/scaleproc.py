@@ -22,6 +22,22 @@ MIXED = [
 ]
 
 
+def samples(root: Path, problems: list[str], per_problem: dict[str, int] | None = None) -> list[tuple]:
+    """Non-adversarial samples of ``problems`` that end quickly (no time or memory limit samples),
+    interleaved across problems: [(problem, expected verdict, name)]."""
+    lists = []
+    for pid in problems:
+        found = [(pid, folder.parent.name, folder.name)
+                 for folder in sorted((root / "submissions" / pid).glob("*/*"))
+                 if folder.is_dir() and not folder.name.startswith("adv-")
+                 and folder.parent.name not in ("time_limit_exceeded", "memory_limit_exceeded")]
+        lists.append(found[: (per_problem or {}).get(pid, len(found))])
+    out = []
+    for i in range(max(map(len, lists))):
+        out += [lst[i] for lst in lists if i < len(lst)]
+    return out
+
+
 def sample_files(root: Path, problem: str, verdict: str, name: str) -> list:
     folder = root / "submissions" / problem / verdict / name
     return [("files", (p.name, p.read_bytes())) for p in sorted(folder.iterdir())
@@ -29,9 +45,10 @@ def sample_files(root: Path, problem: str, verdict: str, name: str) -> list:
 
 
 class Worker:
-    def __init__(self, tmp: Path, root: Path, db: str, broker: str, name: str, *args: str):
+    def __init__(self, tmp: Path, root: Path, db: str, broker: str, name: str, *args: str,
+                 home: Path | None = None):
         self.name, self.root, self.db, self.broker, self.args = name, root, db, broker, args
-        self.home = tmp / f"worker-{name}"
+        self.home = home or tmp / f"worker-{name}"  # JUDGE_HOME: its reference cache
         self.log = tmp / f"worker-{name}.log"
         self.proc = None
 
@@ -84,9 +101,10 @@ class Cluster:
         self.token = proc.stdout.strip()
         return self
 
-    def worker(self, name: str, *args: str, wait: bool = True, root: Path | None = None) -> Worker:
+    def worker(self, name: str, *args: str, wait: bool = True, root: Path | None = None,
+               home: Path | None = None) -> Worker:
         """Start `judge worker --name NAME ARGS` with the problems of ``root`` (default: the server's)."""
-        w = Worker(self.tmp, root or self.root, self.db, self.broker, name, *args).start(wait)
+        w = Worker(self.tmp, root or self.root, self.db, self.broker, name, *args, home=home).start(wait)
         self.workers.append(w)
         return w
 
