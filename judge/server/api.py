@@ -46,9 +46,16 @@ def _lang(who: Principal, lang: str | None) -> str:
 
 @router.get("/health")
 def health(request: Request):
-    """Queue counts, time to verdict, and (with a broker) the workers and what the broker holds; 503
-    while the database does not answer."""
-    return actions.health(request.app.state.store, request.app.state.queue)
+    """Queue counts, time to verdict, and (with a broker) how many workers are alive; with an interviewer
+    token, each worker (heartbeat, jobs done, problems digest, image). 503 while the database does not answer."""
+    st = request.app.state
+    out = actions.health(st.store, st.queue)
+    if "workers" in out:
+        who = authenticate(st.store, bearer(request.headers.get("authorization")))
+        if who is None or not who.at_least("interviewer"):
+            out["workers"] = {"alive": sum(w["alive"] for w in out["workers"])}
+            out.pop("last_sweep", None)
+    return out
 
 
 @router.get("/me")
