@@ -58,7 +58,10 @@ def main() -> int:
 
         while done_count() < len(ids) // 4:
             time.sleep(1)
+        wait_until = time.monotonic() + 300
         while not any((j := store.latest_job(sid))["state"] == "running" and j["worker"] == "a" for sid in ids):
+            if time.monotonic() > wait_until:
+                break  # a is idle: kill it anyway
             time.sleep(0.2)
         held = [sid for sid in ids if store.latest_job(sid)["state"] == "running" and store.latest_job(sid)["worker"] == "a"]
         a.kill9()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from ..errors import UsageError
 
@@ -34,8 +35,9 @@ def database_url(home: Path, url: str | None = None) -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=8,
-                           max_overflow=32)
+    # no pool: a connection per call, closed after it (an open file per idle connection would add up
+    # over the many JUDGE_HOMEs of a test run); opening an SQLite file costs microseconds
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
