@@ -194,5 +194,9 @@ def test_a_worker_without_the_servers_problem_digest_refuses_and_requeues(tmp_pa
         assert st["verdict"] == "accepted" and store.latest_job(sid)["worker"] == "same"
         one_result_each(cl.db, [sid])
         assert {w["name"]: w["refused"] for w in c.get("/health").json()["workers"]}["stranger"] >= 1
+        import httpx
+
+        anonymous = httpx.get(cl.server.url + "/api/v1/health").json()  # no token: a count, not the hosts
+        assert anonymous["workers"] == {"alive": 2} and anonymous["queued"] == 0
     finally:
         cl.stop()

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .. import secret
+from ..errors import InternalError
 from .engine import database_url, engine_for
 from .schema import SCHEMA_VERSION
 
@@ -40,7 +41,16 @@ class Database:
         self.home = home or judge_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self.url = database_url(self.home, url)
-        self.engine = engine_for(self.url)
+        try:
+            self.engine = engine_for(self.url)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            from sqlalchemy.engine import make_url
+
+            where = make_url(self.url).render_as_string(hide_password=True)
+            first = (str(exc.orig) if getattr(exc, "orig", None) else str(exc)).strip().splitlines()[0]
+            raise InternalError(f"the store at {where} does not answer: {first}") from None
         self.dialect = self.engine.dialect.name
 
     @property
