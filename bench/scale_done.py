@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from judge.store import Store  # noqa: E402
-from tests.scaleproc import Cluster, samples  # noqa: E402
+from tests.scaleproc import Cluster, redis_db, samples  # noqa: E402
 from tests.services import fresh_postgres_db, require, service  # noqa: E402
 
 PROBLEMS = ["numpy-backprop", "gradient-descent", "quantization"]
@@ -37,7 +37,7 @@ def main() -> int:
     ap.add_argument("--submissions", type=int, default=40)
     ap.add_argument("--backend", default="docker", choices=["docker", "local"])
     args = ap.parse_args()
-    broker = require("redis")
+    broker = redis_db(require("redis"), 9)
     db = fresh_postgres_db()
     batch = samples(REPO, PROBLEMS, per_problem={"quantization": 9})[: args.submissions]
     tmp = Path(tempfile.mkdtemp(prefix="mljudge-scale-done-"))

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.scaleproc import Cluster, samples  # noqa: E402
+from tests.scaleproc import Cluster, redis_db, samples  # noqa: E402
 from tests.services import drop_postgres_db, fresh_postgres_db, require  # noqa: E402
 
 SECRET = "bench-workers-fixed-secret"  # the server's variant seeds, known to the warm-up below
@@ -43,7 +43,7 @@ def warm_references(home: Path, problems: list[str], backend: str) -> None:
 
 def run(n_workers: int, batch: list[tuple], backend: str, tmp: Path, home: Path, broker: str) -> dict:
     db = fresh_postgres_db()
-    subprocess.run(["redis-cli", "-p", broker.rsplit(":", 1)[1].split("/")[0], "flushdb"], capture_output=True)
+    broker = redis_db(broker, 8)
     os.environ["MLJUDGE_SECRET"] = SECRET  # inherited by the server: the seeds warm_references used
     cl = Cluster(tmp / f"n{n_workers}", db, broker)
     try:

@@ -22,6 +22,14 @@ MIXED = [
 ]
 
 
+def redis_db(url: str, n: int) -> str:
+    """``url`` on Redis database ``n``, emptied: one run's queue, not another's."""
+    base = url.rsplit("/", 1)[0]
+    port = base.rsplit(":", 1)[1]
+    subprocess.run(["redis-cli", "-p", port, "-n", str(n), "flushdb"], capture_output=True, timeout=30)
+    return f"{base}/{n}"
+
+
 def samples(root: Path, problems: list[str], per_problem: dict[str, int] | None = None) -> list[tuple]:
     """Non-adversarial samples of ``problems`` that end quickly (no time or memory limit samples),
     interleaved across problems: [(problem, expected verdict, name)]."""

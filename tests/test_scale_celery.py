@@ -6,14 +6,14 @@ broker and database outages use the local backend and the toy problem: they
 are about delivery, not about the sandbox.
 """
 import os
-import subprocess
+import random
 import time
 
 import pytest
 
 from judge.store import Store
 
-from .scaleproc import MIXED, Cluster
+from .scaleproc import MIXED, Cluster, redis_db
 from .serverproc import roomy_root, wait_done
 from .services import drop_postgres_db, fresh_postgres_db, require, service
 
@@ -34,8 +34,7 @@ def docker_or_skip():
 
 @pytest.fixture
 def services(tmp_path):
-    broker = require("redis")
-    subprocess.run(["redis-cli", "-p", broker.rsplit(":", 1)[1].split("/")[0], "flushdb"], capture_output=True)
+    broker = redis_db(require("redis"), random.randint(1, 7))  # not another run's queue (bench: 8, 9)
     db = fresh_postgres_db()
     yield db, broker
     service("start", "redis", check=False)
