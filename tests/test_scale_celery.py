@@ -199,3 +199,34 @@ def test_a_worker_without_the_servers_problem_digest_refuses_and_requeues(tmp_pa
         assert anonymous["workers"] == {"alive": 2} and anonymous["queued"] == 0
     finally:
         cl.stop()
+
+
+def test_sweeper_resends_exactly_what_the_broker_lost(tmp_path, services):
+    """No worker: the sweeper alone, against the real Redis and PostgreSQL."""
+    import redis
+
+    from judge.intake import Submission
+    from judge.queue.celery_queue import CeleryQueue
+    from judge.queue.celery_app import QUEUE
+
+    db, broker = services
+    store = Store(tmp_path / "home", url=db)
+    q = CeleryQueue(store, broker, root=roomy_root(tmp_path), resend_after=0)
+    ids = [store.add_submission("toy", Submission(files={"solution.py": f"v = {i}\n".encode()}, source="t"),
+                                job={"seed": 1}) for i in range(5)]
+    for sid in ids:
+        q.enqueue(sid)
+    r = redis.Redis.from_url(broker)
+    assert r.llen(QUEUE) == 5 and q.sweep()["resent"] == []  # nothing lost: nothing sent twice
+    r.lpop(QUEUE)  # one message lost
+    assert len(q.sweep()["resent"]) == 1 and r.llen(QUEUE) == 5
+    r.flushdb()  # the broker restarted empty
+    assert sorted(q.sweep()["resent"]) == sorted(store.latest_job(s)["id"] for s in ids)
+    assert r.llen(QUEUE) == 5 and q.sweep()["resent"] == []
+    job = store.claim_job(worker="gone")  # a worker took one and died
+    store.register_worker("gone", {"host": "h"})
+    with store.tx() as conn:
+        conn.exec_driver_sql("UPDATE workers SET heartbeat = heartbeat - 100")
+    r.lpop(QUEUE)
+    swept = q.sweep()
+    assert swept["lost"] == [job["id"]] and swept["resent"] == [job["id"]] and r.llen(QUEUE) == 5

@@ -68,12 +68,18 @@ class CeleryQueue(Queue):
         queued = self.store.queued_jobs()
         waiting = self.broker_length()
         resent = []
-        if waiting is not None and (lost or waiting < len(queued)):
+        if waiting is not None:
+            # as many messages as are missing, for the jobs most likely without one: never sent first,
+            # then the longest since sent (a worker taking a message before it claims the job makes
+            # the count one short for a moment: at most that many duplicates, which are skipped)
             cutoff = time.time() - self.resend_after
-            for job in queued:
-                if job["id"] in lost or job["enqueued"] is None or job["enqueued"] < cutoff:
-                    if self._publish(job, self.store.submission(job["submission_id"])["problem"]):
-                        resent.append(job["id"])
+            missing = max(0, len(queued) - waiting)
+            candidates = sorted((j for j in queued if j["id"] in lost or j["enqueued"] is None
+                                 or j["enqueued"] < cutoff),
+                                key=lambda j: (j["id"] not in lost, j["enqueued"] is not None, j["enqueued"] or 0))
+            for job in candidates[:max(missing, len(lost))]:
+                if self._publish(job, self.store.submission(job["submission_id"])["problem"]):
+                    resent.append(job["id"])
             if resent:
                 log.warning("broker held %d message(s) for %d queued job(s): sent job(s) %s again", waiting,
                             len(queued), resent)
