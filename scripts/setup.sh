@@ -13,7 +13,7 @@ say() { echo "setup: $*" >&2; }
 
 py=${PYTHON:-python3}
 say "python packages (judge + the pinned runtimes' packages, see docker/requirements-*.txt)"
-$py -m pip install -q --disable-pip-version-check -e ".[test]" \
+$py -m pip install -q --disable-pip-version-check -e ".[test,scale]" \
     -r docker/requirements-numpy.txt -r docker/requirements-torch.txt -r docker/requirements-tensorflow.txt
 
 # ---- the local backend's sandbox: bubblewrap, and one venv per runtime -----------
@@ -28,6 +28,12 @@ if ! /usr/bin/python3.11 -c "import venv" >/dev/null 2>&1; then
 fi
 say "local runtimes (numpy, torch, tensorflow) under \${MLJUDGE_RUNTIMES:-/opt/mljudge/runtimes}"
 $py -m judge.sandbox.runtimes setup
+
+# ---- PostgreSQL and Redis for the scale-out tests (scripts/services.sh runs them on 127.0.0.1) ----
+if [ "${SKIP_SERVICES:-0}" != "1" ] && { ! command -v redis-server >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then
+    say "postgresql and redis-server (Debian's packages), for the scale-out tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
 
 # ---- headless browser for the HTML report tests (tests/browser.py) --------------
 if [ "${SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then

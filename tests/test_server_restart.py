@@ -75,4 +75,5 @@ def test_submission_and_job_are_stored_together_and_old_stores_migrate(tmp_path)
     assert store.submission(sid)["owner"] == 7
     job = store.latest_job(sid)
     assert job["state"] == "queued" and job["seed"] == 3 and store.queue_position(job) == 1
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert store.schema_version() == "0002"  # the old file was brought to schema 2, stamped, then migrated
+    assert sqlite3.connect(tmp_path / "judge.db").execute("PRAGMA user_version").fetchone()[0] == 3

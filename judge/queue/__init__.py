@@ -2,8 +2,9 @@
 
 ``Queue.enqueue(submission_id)`` wakes a worker; workers claim jobs from the
 store (``Store.claim_job``) and judge them (work.py). ``ThreadQueue`` runs N
-worker threads in the server process (the embedded default); a Celery queue
-can take its place behind the same interface.
+worker threads in the server process (the embedded default); ``CeleryQueue``
+(celery_queue.py, imported only with ``--broker``) publishes to Redis for
+`judge worker` processes on other machines (worker.py, celery_app.py).
 """
 from .base import Queue
 from .thread import ThreadQueue

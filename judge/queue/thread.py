@@ -39,7 +39,12 @@ class ThreadQueue(Queue):
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            job = self.store.claim_job()
+            try:
+                job = self.store.claim_job()
+            except Exception as exc:  # the database does not answer: wait and look again
+                log.warning("could not claim a job: %s", str(exc).splitlines()[0] if str(exc) else exc)
+                self._stop.wait(POLL_SECONDS * 2)
+                continue
             if job is None:
                 self._wake.wait(POLL_SECONDS)
                 self._wake.clear()

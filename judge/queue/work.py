@@ -27,12 +27,17 @@ def internal_error(job: dict, rec: dict, message: str) -> dict:
             "message": message, "tests": [], "run": None, "label": rec.get("label", "")}
 
 
-def run_job(store: Store, job: dict, backend: str | None = None, root=None) -> int | None:
-    """Judge the job's submission and write its result (once); the result id, or None if stale."""
-    rec = store.submission(job["submission_id"])
+def _call(fn, *args):
+    return fn(*args)
+
+
+def run_job(store: Store, job: dict, backend: str | None = None, root=None, call=_call) -> int | None:
+    """Judge the job's submission and write its result (once); the result id, or None if stale.
+    Store calls go through ``call`` (a worker passes one that waits while the database restarts)."""
+    rec = call(store.submission, job["submission_id"])
     try:
         prob = problems.load(rec["problem"], root)
-        sub = store.load_submission(rec["id"])
+        sub = call(store.load_submission, rec["id"])
         be = _backend(job["backend"] or backend)
         doc = judge(prob, sub, job["seed"], be, variant=job["variant"])
     except JudgeError as exc:
@@ -42,4 +47,4 @@ def run_job(store: Store, job: dict, backend: str | None = None, root=None) -> i
     doc["id"] = rec["id"]
     doc["label"] = rec["label"]
     doc["job"] = {"id": job["id"], "attempt": job["attempt"], "kind": job["kind"]}
-    return store.finish_job(job, doc)
+    return call(store.finish_job, job, doc)

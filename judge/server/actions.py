@@ -103,7 +103,8 @@ def submit(store: Store, who: Principal, problem_id: str, files: dict[str, bytes
     seed, variant = choose_seed(prob, None)
     label = label or (who.name if who.role == "candidate" else "")
     return store.add_submission(prob.id, sub, label=label[:200], owner=who.token_id,
-                                job={"seed": seed, "variant": variant, "backend": backend})
+                                job={"seed": seed, "variant": variant, "backend": backend,
+                                     "problem_digest": prob.digest()})
 
 
 def submission_for(store: Store, who: Principal, sid: int) -> dict:
@@ -153,7 +154,7 @@ def list_submissions(store: Store, who: Principal, problem: str | None = None, c
     return rows
 
 
-def rejudge(store: Store, sid: int, backend: str | None = None) -> int:
+def rejudge(store: Store, sid: int, backend: str | None = None, root: Path | None = None) -> int:
     """Queue the submission again on the seed of its latest job; the new job's id."""
     job = store.latest_job(sid)
     if job is None:
@@ -164,4 +165,24 @@ def rejudge(store: Store, sid: int, backend: str | None = None) -> int:
         seed, variant, be = doc["seed"], doc.get("variant"), backend or doc.get("backend")
     else:
         seed, variant, be = job["seed"], job["variant"], backend or job["backend"]
-    return store.add_job(sid, "rejudge", seed=seed, variant=variant, backend=be)
+    digest = None
+    try:
+        digest = problems.load(store.submission(sid)["problem"], root).digest()
+    except UsageError:
+        pass  # the problem is gone: the job ends as an internal error naming it
+    return store.add_job(sid, "rejudge", seed=seed, variant=variant, backend=be, problem_digest=digest)
+
+
+def health(store: Store, queue) -> dict:
+    """What /health answers: queue counts and time to verdict; with a Celery queue, the workers."""
+    store.ping()
+    out = {"status": "ok", **store.queue_counts(), "time_to_verdict": store.verdict_times(),
+           "queue": type(queue).__name__}
+    lost_after = getattr(queue, "lost_after", None)
+    if lost_after is not None:
+        out["workers"] = [{k: w[k] for k in ("name", "host", "alive", "age", "heartbeat", "jobs_done", "refused",
+                                             "concurrency", "backend", "image", "problems_digest")}
+                          for w in store.list_workers(lost_after)]
+        out["broker_waiting"] = queue.broker_length()
+        out["last_sweep"] = queue.last_sweep
+    return out

@@ -46,7 +46,16 @@ def _lang(who: Principal, lang: str | None) -> str:
 
 @router.get("/health")
 def health(request: Request):
-    return {"status": "ok", **request.app.state.store.queue_counts()}
+    """Queue counts, time to verdict, and (with a broker) how many workers are alive; with an interviewer
+    token, each worker (heartbeat, jobs done, problems digest, image). 503 while the database does not answer."""
+    st = request.app.state
+    out = actions.health(st.store, st.queue)
+    if "workers" in out:
+        who = authenticate(st.store, bearer(request.headers.get("authorization")))
+        if who is None or not who.at_least("interviewer"):
+            out["workers"] = {"alive": sum(w["alive"] for w in out["workers"])}
+            out.pop("last_sweep", None)
+    return out
 
 
 @router.get("/me")
@@ -142,7 +151,7 @@ def get_report(request: Request, sid: int, format: str = "json", audience: str |
 def rejudge(request: Request, sid: int, who: Principal = Depends(interviewer)):
     st = request.app.state
     actions.submission_for(st.store, who, sid)
-    job_id = actions.rejudge(st.store, sid)
+    job_id = actions.rejudge(st.store, sid, root=st.root)
     st.queue.enqueue(sid)
     return {"id": sid, "job": job_id, **{k: v for k, v in actions.status(st.store, who, sid).items()
                                          if k in ("state", "position")}}

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import JudgeError
 from ..queue import Queue, ThreadQueue
-from ..store import Store
+from ..store import Store, StoreUnavailable, unavailable
 from .actions import ApiError, Limits
 from .auth import RateLimit
 from .bodycap import BodyCap
@@ -70,8 +70,17 @@ def create_app(store: Store | None = None, workers: int = 1, backend: str | None
         where = ".".join(str(x) for x in first.get("loc", []) if x != "body")
         return error(request, 422, f"{where}: {first.get('msg', 'invalid input')}")
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable):
+        return error(request, 503, "the judge's database is not answering; try again in a minute",
+                     headers={"Retry-After": "10"})
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
+        if unavailable(exc):  # the database restarts or is unreachable: not a bug, and it passes
+            log.warning("database unavailable on %s: %s", request.url.path, str(exc).splitlines()[0])
+            return error(request, 503, "the judge's database is not answering; try again in a minute",
+                         headers={"Retry-After": "10"})
         log.exception("unhandled error on %s", request.url.path)
         return error(request, 500, f"internal error: {type(exc).__name__}")
 

@@ -19,12 +19,18 @@ BACKEND = click.Choice(["docker", "local"])
               help="submissions a minute per token (0: no limit)")
 @click.option("--request-rate", default=600, show_default=True, type=click.IntRange(0),
               help="API requests a minute per token (0: no limit)")
-def serve(host, port, workers, backend, max_queue, submit_rate, request_rate):
+@click.option("--db", envvar="MLJUDGE_DB", default=None,
+              help="store URL, e.g. postgresql://user:pass@host/db (default: SQLite in JUDGE_HOME)")
+@click.option("--broker", envvar="MLJUDGE_BROKER", default=None,
+              help="redis://host:6379/0: jobs go to `judge worker` processes, not to judging threads")
+@click.option("--lost-after", default=30.0, show_default=True, type=click.FloatRange(5),
+              help="with --broker: seconds without heartbeat after which a worker's job is requeued")
+def serve(host, port, workers, backend, max_queue, submit_rate, request_rate, db, broker, lost_after):
     """Run the judge server (API under /api/v1, web UI at /, OpenAPI page at /docs)."""
     from . import serve as run
     from .actions import Limits
 
-    run(host=host, port=port, workers=workers, backend=backend,
+    run(host=host, port=port, workers=workers, backend=backend, db=db, broker=broker, lost_after=lost_after,
         limits=Limits(max_queue=max_queue, submit_per_minute=submit_rate, requests_per_minute=request_rate))
 
 

@@ -168,7 +168,7 @@ def rejudge(request: Request, sid: int, csrf: str = Form("")):
     need(who, "interviewer")
     st = request.app.state
     actions.submission_for(st.store, who, sid)
-    actions.rejudge(st.store, sid)
+    actions.rejudge(st.store, sid, root=st.root)
     st.queue.enqueue(sid)
     return RedirectResponse(f"/submissions/{sid}", status_code=303)
 

@@ -29,7 +29,10 @@ def dashboard(request: Request, problem: str = "", verdict: str = "", candidate:
     f = {"problem": problem, "verdict": verdict, "candidate": candidate, "sort": sort, "offset": offset,
          "limit": limit}
     q = {k: v for k, v in f.items() if v and k not in ("offset", "limit")}
+    lost_after = getattr(st.queue, "lost_after", None)
     return page("web_dashboard.html", who=who, csrf=csrf, rows=rows, f=f, queue=st.store.queue_counts(),
+                ttv=st.store.verdict_times(),
+                workers=st.store.list_workers(lost_after) if lost_after is not None else None,
                 problems=problems.list_ids(st.root or problems.find_root()), verdicts=list(fields.VERDICT_LABEL),
                 candidates=st.store.list_invites(),
                 prev="/dashboard?" + urlencode({**q, "offset": max(0, offset - limit)}),

@@ -1,87 +1,25 @@
-"""The store's database: one SQLite file in ``JUDGE_HOME``, a connection per thread, a schema version.
+"""The store's database behind SQLAlchemy: an engine per URL, write transactions, reads, errors.
 
-SQL lives only in judge/store/; callers use Store methods (a later store may be
-PostgreSQL behind the same methods).
+SQL lives only in judge/store/; callers use Store methods. The same methods
+run on SQLite (default: ``JUDGE_HOME/judge.db``) and PostgreSQL (``--db`` /
+``MLJUDGE_DB``); Alembic migrates either on open (migrate.py).
 """
 from __future__ import annotations
 
-import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from .. import secret
+from ..errors import InternalError
+from .engine import database_url, engine_for
+from .schema import SCHEMA_VERSION
 
-SCHEMA_VERSION = 2
 
-BASE = """
-CREATE TABLE IF NOT EXISTS submissions (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  problem TEXT NOT NULL,
-  created REAL NOT NULL,
-  content_hash TEXT NOT NULL,
-  source TEXT NOT NULL,
-  label TEXT NOT NULL DEFAULT '',
-  files TEXT NOT NULL,        -- JSON list of judged file names
-  ignored TEXT NOT NULL,      -- JSON list of names given but not judged
-  invalid TEXT NOT NULL       -- JSON list of intake findings
-);
-CREATE TABLE IF NOT EXISTS results (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  created REAL NOT NULL,
-  verdict TEXT NOT NULL,
-  score REAL NOT NULL,
-  seed INTEGER NOT NULL,
-  backend TEXT NOT NULL,
-  problem_digest TEXT NOT NULL,
-  document TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS results_by_submission ON results(submission_id);
-CREATE INDEX IF NOT EXISTS submissions_by_hash ON submissions(problem, content_hash);
-"""
-
-# version 2: serving (owner of a submission, jobs, tokens, invites; a result written once per job)
-SERVING = """
-CREATE TABLE IF NOT EXISTS jobs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  kind TEXT NOT NULL,                 -- judge | rejudge
-  state TEXT NOT NULL,                -- queued | running | done
-  attempt INTEGER NOT NULL DEFAULT 0, -- claims so far
-  seed INTEGER,
-  variant INTEGER,
-  backend TEXT,
-  created REAL NOT NULL,
-  started REAL,
-  finished REAL,
-  result_id INTEGER
-);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, id);
-CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs(submission_id);
-CREATE UNIQUE INDEX IF NOT EXISTS results_once_per_job ON results(job_id) WHERE job_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS tokens (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  hash TEXT NOT NULL UNIQUE,          -- sha256 of the token (the token itself is never stored)
-  role TEXT NOT NULL,                 -- admin | interviewer | candidate
-  name TEXT NOT NULL DEFAULT '',
-  created REAL NOT NULL,
-  expires REAL,
-  revoked REAL,
-  created_by INTEGER
-);
-CREATE TABLE IF NOT EXISTS invites (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  token_id INTEGER NOT NULL UNIQUE REFERENCES tokens(id),
-  name TEXT NOT NULL,
-  problems TEXT NOT NULL,             -- JSON list of problem ids
-  lang TEXT NOT NULL DEFAULT 'en',
-  max_submissions INTEGER,
-  created REAL NOT NULL
-);
-"""
-
-ADDED_COLUMNS = {"submissions": [("owner", "INTEGER")], "results": [("job_id", "INTEGER"), ("attempt", "INTEGER")]}
+class StoreUnavailable(Exception):
+    """The database does not answer (restarting, unreachable): try again later."""
 
 
 def judge_home() -> Path:
@@ -91,58 +29,70 @@ def judge_home() -> Path:
     return base
 
 
-class Database:
-    """A connection per thread to one SQLite file (WAL), migrated to SCHEMA_VERSION on open."""
+def unavailable(exc: BaseException) -> bool:
+    """True for errors that mean the database is not reachable now (not a bug in a statement)."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
-    def __init__(self, home: Path | None = None):
+
+class Database:
+    """Connections from one pooled engine; safe to share between threads."""
+
+    def __init__(self, home: Path | None = None, url: str | None = None):
         self.home = home or judge_home()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.home / "judge.db"
-        self._local = threading.local()
-        self._migrate()
+        self.url = database_url(self.home, url)
+        try:
+            self.engine = engine_for(self.url)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            from sqlalchemy.engine import make_url
+
+            where = make_url(self.url).render_as_string(hide_password=True)
+            first = (str(exc.orig) if getattr(exc, "orig", None) else str(exc)).strip().splitlines()[0]
+            raise InternalError(f"the store at {where} does not answer: {first}") from None
+        self.dialect = self.engine.dialect.name
 
     @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-        return conn
+    def db_path(self) -> str:
+        """Where the store is, for messages (the password of a URL is hidden)."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Nothing to do: connections go back to the process's pool after each call."""
 
     @contextmanager
     def tx(self):
-        """One write transaction (BEGIN IMMEDIATE): all of it or none of it."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        """One write transaction: all of it or none of it (SQLite: BEGIN IMMEDIATE)."""
+        with self.engine.connect().execution_options(write=True) as conn:
+            with conn.begin():
+                yield conn
 
-    def _migrate(self) -> None:
-        with self.tx() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version >= SCHEMA_VERSION:
-                return
-            for stmt in BASE.split(";"):
-                if stmt.strip():
-                    db.execute(stmt)
-            for table, cols in ADDED_COLUMNS.items():
-                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-                for name, kind in cols:
-                    if name not in have:
-                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-            for stmt in SERVING.split(";"):
-                if stmt.strip():
-                    db.execute(stmt)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    @contextmanager
+    def read(self):
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def q(self, sql: str, **params):
+        """Run one read statement; its rows."""
+        with self.read() as conn:
+            return conn.execute(text(sql), params).fetchall()
+
+    def schema_version(self) -> str:
+        from .migrate import current
+
+        with self.read() as conn:
+            return current(conn)
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the database does not answer."""
+        try:
+            self.q("SELECT 1")
+        except Exception as exc:
+            if unavailable(exc):
+                raise StoreUnavailable(str(exc).splitlines()[0]) from None
+            raise
+
+
+__all__ = ["SCHEMA_VERSION", "Database", "StoreUnavailable", "judge_home", "unavailable"]
