@@ -20,7 +20,7 @@ class Teacher(nn.Module):
 
     def __init__(self, d_in, n_classes, hidden=32, p=0.3):
         super().__init__()
-        self.fc1 = nn.Linear(d_in, hidden)
+        self.fc1 = nn.Linear(d_in, hidden, bias=False)   # BatchNorm follows
         self.bn = nn.BatchNorm1d(hidden)
         self.drop = nn.Dropout(p)
         self.fc2 = nn.Linear(hidden, n_classes)
@@ -34,7 +34,7 @@ class Student(nn.Module):
 
     def __init__(self, d_in, n_classes, hidden=12, p=0.2):
         super().__init__()
-        self.fc1 = nn.Linear(d_in, hidden)
+        self.fc1 = nn.Linear(d_in, hidden, bias=False)   # BatchNorm follows
         self.bn = nn.BatchNorm1d(hidden)
         self.drop = nn.Dropout(p)
         self.fc2 = nn.Linear(hidden, n_classes)

@@ -42,7 +42,7 @@ def test_step_matches_reference(solution, make_models, randn, labels, torch_seed
     assert type(loss) is float, "the loss is returned as a Python float"
     check("loss", loss, **LOSS_TOL)
     check("student_state", _snapshot(student), **STATE_TOL)
-    check("student_grads", {n: p.grad for n, p in student.named_parameters()}, **STATE_TOL)
+    check("student_grads", {n: p.grad.clone() for n, p in student.named_parameters()}, **STATE_TOL)
     loss2 = _run_step(solution, torch_seed + 1, student, teacher, opt, x, y, temperature=3.0, alpha=0.7)
     check("loss2", loss2, **LOSS_TOL)
     check("student_state2", _snapshot(student), **STATE_TOL)
@@ -107,7 +107,7 @@ def test_zero_grad_and_exactly_one_step(solution, make_models, randn, labels, to
     loss = _run_step(solution, torch_seed, student, teacher, opt, x, y, temperature=4.0, alpha=0.5)
     check("steps", opt.steps, exact=True)
     check("loss", loss, **LOSS_TOL)
-    check("student_grads", {n: p.grad for n, p in student.named_parameters()}, **STATE_TOL)
+    check("student_grads", {n: p.grad.clone() for n, p in student.named_parameters()}, **STATE_TOL)
     check("student_state", _snapshot(student), **STATE_TOL)
     assert opt.steps == 1, "exactly one optimizer step"
 
@@ -122,7 +122,7 @@ def test_adam_state_after_one_step(solution, make_models, randn, labels, torch_s
     check("adam_steps", steps, exact=True)
     check("loss", loss, **LOSS_TOL)
     check("student_state", _snapshot(student), **STATE_TOL)
-    check("exp_avg", [opt.state[p]["exp_avg"] for p in student.parameters()], **STATE_TOL)
+    check("exp_avg", [opt.state[p]["exp_avg"].clone() for p in student.parameters()], **STATE_TOL)
 
 
 @pytest.mark.weight(1)
