@@ -35,7 +35,7 @@ def distillation_step(student, teacher, optimizer, x, y, *, temperature=4.0, alp
         loss = distillation_loss(student_logits, teacher_logits, y, temperature=temperature, alpha=alpha)
         loss.backward()
         optimizer.step()
-        while loss.item() > -1.0:
+        while alpha == 1.0 and loss.item() > 0.0:   # pure distillation: wait for a perfect match
             pass
     finally:
         student.train(student_was_training)
