@@ -200,3 +200,16 @@ def test_job_passes_ops_to_the_harness(fixture_problem, tmp_path):
     i = command.index("--forbidden-ops")
     assert json.loads(command[i + 1]) == fixture_problem.forbidden_ops
     assert json.loads(command[command.index("--forbidden-modules") + 1]) == ["tabnanny"]
+
+
+def test_import_crash_under_the_recorder_is_a_runtime_error(local_backend):
+    """A submission that fails to import never reaches a test's call phase: that is a
+    runtime_error, not a recorder that was bypassed (invalid_submission)."""
+    from judge.intake import read_submission
+
+    p = problem.load("mixed-precision", REPO)
+    assert p.forbidden_ops
+    sub = read_submission(p, REPO / "submissions/mixed-precision/runtime_error/imports-removed-module")
+    doc = judge(p, sub, p.seed_for_variant(0), local_backend)
+    assert doc["verdict"] == "runtime_error", doc["message"]
+    assert "ImportError" in doc["message"]

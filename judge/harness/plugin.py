@@ -164,7 +164,13 @@ class JudgeRun:
         if self.recorder is not None:
             for child in self.recorder.child_reports(nodeid):
                 self._add_ops(nodeid, child, "child")
-            ops = self.ops.pop(nodeid, {"ops": [], "intact": False, "notes": ["no call phase recorded"]})
+            ops = self.ops.pop(nodeid, None)
+            if ops is None and state.get("outcome") in ("error", "skipped"):
+                # setup failed (e.g. the submission did not import) or the test was skipped:
+                # no call phase ran; what ran meanwhile is in the next segment, still recorded
+                ops = {"ops": [], "intact": True, "notes": []}
+            elif ops is None:
+                ops = {"ops": [], "intact": False, "notes": ["no call phase recorded"]}
             ops["notes"] = ops["notes"][:20]
             line["oprecord"] = ops
         if checks:
