@@ -91,7 +91,7 @@ def main() -> int:
         print(f"taken over after the kill (attempt > 1): {retaken}")
         print(f"sweeper: {log.count('back in the queue')} requeue(s) of a lost worker's jobs, "
               f"{log.count('sent job(s)')} resend(s) of messages the broker lost")
-        print(f"jobs done per worker: " + ", ".join(f"{w['name']} {w['jobs_done']}"
+        print("jobs done per worker: " + ", ".join(f"{w['name']} {w['jobs_done']}"
                                                     for w in c.get('/health').json()['workers']))
         print(f"unexpected verdicts: {len(unexpected)}" + "".join(f"\n  {u}" for u in unexpected))
         print(f"time: {minutes:.1f} min, {len(ids) / minutes:.2f} submissions/min")

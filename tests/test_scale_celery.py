@@ -89,7 +89,7 @@ def test_kill_9_of_a_worker_mid_job_the_other_finishes_it_once(cluster):
     while (store.latest_job(sid) or {}).get("state") != "running":
         assert time.monotonic() < deadline, "the job never started"
         time.sleep(0.2)
-    b = cluster.worker("b", "--backend", "docker")  # idle: its prefetch holds nothing
+    cluster.worker("b", "--backend", "docker")  # idle: its prefetch holds nothing
     time.sleep(1)
     a.kill9()
     assert store.latest_job(sid)["worker"] == "a" and store.results_for(sid) == []
