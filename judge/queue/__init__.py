@@ -6,8 +6,14 @@ worker threads in the server process (the embedded default); ``CeleryQueue``
 (celery_queue.py, imported only with ``--broker``) publishes to Redis for
 `judge worker` processes on other machines (worker.py, celery_app.py).
 """
-from .base import Queue
-from .thread import ThreadQueue
-from .work import run_job
+from importlib import import_module
 
 __all__ = ["Queue", "ThreadQueue", "run_job"]
+_WHERE = {"Queue": ".base", "ThreadQueue": ".thread", "run_job": ".work"}
+
+
+def __getattr__(name: str):
+    """Imported on first use, so `judge worker --help` does not pay for the store and SQLAlchemy."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_WHERE[name], __name__), name)
