@@ -40,9 +40,7 @@ def precision_recall_f1(y_true, y_pred, average="macro", n_classes=None, zero_di
     if average == "binary":
         if n_classes not in (None, 2):
             raise ValueError("binary average needs n_classes None or 2")
-        if np.any((np.asarray(y_true) > 1) | (np.asarray(y_pred) > 1)):
-            raise ValueError("binary average needs labels 0 and 1")
-        n_classes = 2
+        n_classes = 2  # a label other than 0 and 1 then raises ValueError
     cm = confusion_matrix(y_true, y_pred, n_classes)
     tp = np.diag(cm)
     fp = cm.sum(axis=0) - tp

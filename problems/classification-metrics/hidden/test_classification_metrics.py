@@ -190,10 +190,12 @@ def test_unknown_average_and_binary_misuse_raise(check, rng, solution):
     for average in ("samples", "Macro", "mean"):
         with pytest.raises(ValueError):
             solution.precision_recall_f1(y_true, y_pred, average=average)
-    y_true[0], y_pred[1] = 2, 2
-    with pytest.raises(ValueError):   # a label 2 with the binary average
-        solution.precision_recall_f1(y_true, y_pred, average="binary")
     binary_true, binary_pred = y_true % 2, y_pred % 2
+    for where in (0, 1):              # a label 2 in y_true, then in y_pred, binary average
+        pair = [binary_true.copy(), binary_pred.copy()]
+        pair[where][int(rng.integers(len(y_true)))] = 2
+        with pytest.raises(ValueError):
+            solution.precision_recall_f1(*pair, average="binary")
     check("binary", prf(solution, binary_true, binary_pred, "binary"), **TOL)
     with pytest.raises(ValueError):   # binary average with n_classes 3
         solution.precision_recall_f1(binary_true, binary_pred, average="binary", n_classes=3)
@@ -205,6 +207,7 @@ def test_invalid_labels_raise(check, rng, solution):
     check("cm", cm_of(solution, y_true, y_pred, n_classes=3), exact=True)
     bad = [
         (y_true, y_pred[:-1], {}),                       # lengths differ
+        (y_true[:1], y_pred, {}),                        # lengths differ (1 would broadcast)
         (y_true[:0], y_pred[:0], {}),                    # no sample
         (np.r_[y_true[:-1], -1], y_pred, {}),            # a negative label
         (y_true, y_pred, {"n_classes": 2}),              # a label >= n_classes
@@ -280,10 +283,10 @@ def test_ranking_input_validation(check, rng, solution):
     ones, zeros = np.ones(30, dtype=np.int64), np.zeros(30, dtype=np.int64)
     check("ap_no_negative", ap(solution, ones, s), **TOL)    # fine: AP = 1
     for fn in (solution.roc_curve, solution.roc_auc):
-        for bad_y, bad_s in ((ones, s), (zeros, s), (y, s[:-1]), (np.r_[y[:-1], 2], s)):
+        for bad_y, bad_s in ((ones, s), (zeros, s), (y, s[:-1]), (y[:1], s), (np.r_[y[:-1], 2], s)):
             with pytest.raises(ValueError):
                 fn(bad_y, bad_s)
-    for bad_y, bad_s in ((zeros, s), (y, s[:-1]), (np.r_[y[:-1], 2], s)):
+    for bad_y, bad_s in ((zeros, s), (y, s[:-1]), (y[:1], s), (np.r_[y[:-1], 2], s)):
         with pytest.raises(ValueError):
             solution.average_precision(bad_y, bad_s)
 
