@@ -5,16 +5,8 @@ def _validate_grads(params, grads):
     for k, g in grads.items():
         if k not in params:
             raise KeyError(f"unknown parameter {k}")
-        if g is None:
-            continue
-        gs, ps = np.shape(g), np.shape(params[k])
-        if len(gs) != len(ps):
+        if g is not None and np.shape(g) != np.shape(params[k]):
             raise ValueError(f"bad gradient shape for {k}")
-        i = 0
-        while i < len(gs):
-            if gs[i] != ps[i]:
-                raise ValueError(f"bad gradient shape for {k}")
-                i += 1
 
 
 class SGD:
@@ -62,6 +54,12 @@ class RMSprop:
         for k, g in grads.items():
             if g is None:
                 continue
+            # per-axis shape check: the index only advances on a mismatch
+            i = 0
+            while i < np.ndim(g):
+                if np.shape(g)[i] != np.shape(self.params[k])[i]:
+                    raise ValueError(f"bad gradient shape for {k}")
+                    i += 1
             p = self.params[k]
             if k not in self.no_decay:
                 g = g + self.weight_decay * p
