@@ -13,14 +13,14 @@ from judge.outputs import read_output
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_harness(tmp_path, test_code, solution_code, seed=3, timeout=5):
+def run_harness(tmp_path, test_code, solution_code, seed=3, timeout=5, extra=()):
     tests, sub, out = tmp_path / "tests", tmp_path / "sub", tmp_path / "out"
     tests.mkdir(parents=True)
     sub.mkdir(parents=True)
     (tests / "test_x.py").write_text(test_code)
     (sub / "solution.py").write_text(solution_code)
     proc = subprocess.run([sys.executable, "-m", "judge.harness.run", "--tests", str(tests), "--submission",
-                           str(sub), "--out", str(out), "--seed", str(seed), "--test-timeout", str(timeout)],
+                           str(sub), "--out", str(out), "--seed", str(seed), "--test-timeout", str(timeout), *extra],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     return proc, read_output(out)
 
@@ -97,3 +97,13 @@ def test_repo_pytest_settings_do_not_leak_into_runs(tmp_path):
     # a test folder inside the repository still gets the harness's own ini
     proc, out = run_harness(tmp_path, "def test_a(check):\n    check('x', 1)\n", "")
     assert out.session["exitstatus"] == 0, proc.stdout
+
+
+def test_maxfail_stops_after_the_first_failure_as_an_ordinary_failed_run(tmp_path):
+    tests = ("def test_a(check):\n    check('x', 1)\n"
+             "def test_b():\n    assert False\n"
+             "def test_c(check):\n    check('x', 3)\n")
+    _, out = run_harness(tmp_path, tests, "", extra=("--maxfail", "1"))
+    assert [t["id"].split("::")[-1] for t in out.collected] == ["test_a", "test_b", "test_c"]
+    assert {k.split("::")[-1]: t.outcome for k, t in out.tests.items()} == {"test_a": "passed", "test_b": "failed"}
+    assert out.session["exitstatus"] == 1  # tests failed, not interrupted: the judge sees no crash
