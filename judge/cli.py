@@ -340,7 +340,7 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @click.option("--backend", type=BACKEND, default=None)
 @UNSAFE_LOCAL
 @click.option("--seed", type=int, default=None, help="default: the seed of variant 0")
-@click.option("-j", "--jobs", type=int, default=0, show_default=True,
+@click.option("-j", "--jobs", type=int, default=1, show_default=True,
               help="sandbox runs at once (0: as many as the CPUs hold for the problem's limits)")
 @click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")
 @click.option("--no-samples", is_flag=True, help="skip the sample submissions")

@@ -51,7 +51,6 @@ def backends(warm_dir):
     pool.stop.set()  # no background refill: each test warms what it uses, so each run is known warm
     warm._pools[(hot.image, False)] = pool
     yield cold, hot, pool
-    pool.stop.clear()
     pool.close()
     warm._pools.pop((hot.image, False), None)
 

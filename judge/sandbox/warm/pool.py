@@ -45,6 +45,7 @@ class WarmPool:
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
         self.stats = {"warm": 0, "cold": 0, "created": 0}
+        self.closed = False
         atexit.register(self.close)
 
     # ---- running a job
@@ -249,6 +250,11 @@ class WarmPool:
         self.mine.add(entry)
         self.stats["created"] += 1
         if wait and not wait_ready(entry):
+            client = engine_client(timeout=180)
+            try:
+                discard(client, entry)
+            finally:
+                client.close()
             raise TimeoutError(f"a warm sandbox was not ready within {READY_TIMEOUT:.0f}s (an overloaded machine?)")
         return entry
 
@@ -265,8 +271,9 @@ class WarmPool:
     # ---- the end
     def close(self) -> None:
         """Stop refilling and remove this process's containers (linger: hand them to a detached refill)."""
-        if self.stop.is_set():
+        if self.closed:
             return
+        self.closed = True
         self.stop.set()
         self.wake.set()
         if self.thread is not None:
