@@ -20,8 +20,9 @@ import os
 import sys
 import time
 
-# What each runtime's suites import anyway; loaded before the go signal.
-PRELOAD = {"numpy": ("numpy",), "torch": ("numpy", "torch"), "tensorflow": ("numpy", "tensorflow")}
+# What each runtime's suites import anyway; loaded before the go signal. torch._dynamo is
+# imported by the first optimizer step (seconds; 15 s on a loaded machine): a cost of the runtime.
+PRELOAD = {"numpy": ("numpy",), "torch": ("numpy", "torch", "torch._dynamo"), "tensorflow": ("numpy", "tensorflow")}
 POLL = 0.005  # seconds between looks for the go signal (a stat() each)
 
 
