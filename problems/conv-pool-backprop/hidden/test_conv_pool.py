@@ -214,8 +214,10 @@ CONV_ERRORS = {
     "kernel-taller-than-padded": ((1, 1, 4, 8), (1, 1, 7, 2), 1, {"padding": 1}, "forward"),
     "kernel-wider-than-padded": ((1, 1, 8, 4), (1, 1, 2, 7), 1, {"padding": 1}, "forward"),
     "backward-channels-disagree": ((2, 3, 6, 6), (2, 2, 3, 3), 2, {}, "backward"),
-    "backward-dout-wrong-size": ((2, 2, 6, 6), (2, 2, 3, 3), 2, {"dout_extra": (0, 0, 1, 0)}, "backward"),
-    "backward-dout-wrong-channels": ((2, 2, 6, 6), (3, 2, 3, 3), 3, {"dout_extra": (0, -1, 0, 0)}, "backward"),
+    "backward-dout-too-tall": ((2, 2, 6, 6), (2, 2, 3, 3), 2, {"dout_shape": (2, 2, 5, 4)}, "backward"),
+    "backward-dout-one-row": ((2, 2, 6, 6), (2, 2, 3, 3), 2, {"dout_shape": (2, 2, 1, 4)}, "backward"),
+    "backward-dout-one-channel": ((2, 2, 6, 6), (3, 2, 3, 3), 3, {"dout_shape": (2, 1, 4, 4)}, "backward"),
+    "backward-dout-3d": ((1, 2, 6, 6), (3, 2, 3, 3), 3, {"dout_shape": (3, 4, 4)}, "backward"),
     "backward-stride-zero": ((2, 2, 6, 6), (2, 2, 3, 3), 2, {"stride": 0}, "backward"),
     "backward-kernel-too-large": ((1, 1, 4, 8), (1, 1, 5, 2), 1, {}, "backward"),
 }
@@ -229,7 +231,7 @@ def test_conv_rejects_bad_arguments(case, rng, check, solution):
     w = rng.standard_normal(ws)
     b = rng.standard_normal(bs)
     kwargs = dict(kwargs)
-    extra = kwargs.pop("dout_extra", (0, 0, 0, 0))
+    dout_shape = kwargs.pop("dout_shape", None)
     raised = False
     try:
         if which == "forward":
@@ -239,7 +241,7 @@ def test_conv_rejects_bad_arguments(case, rng, check, solution):
             s = kwargs.get("stride", 1) or 1
             p = kwargs.get("padding", 0)
             good = (n, ws[0], max((h + 2 * p - ws[2]) // s + 1, 1), max((wd + 2 * p - ws[3]) // s + 1, 1))
-            dout = rng.standard_normal(tuple(g + e for g, e in zip(good, extra)))
+            dout = rng.standard_normal(good if dout_shape is None else dout_shape)
             solution.conv2d_backward(dout, x, w, **kwargs)
     except ValueError:
         raised = True
@@ -382,7 +384,8 @@ POOL_ERRORS = {
     "window-wider-than-input": ((1, 2, 6, 3), {"size": 4}, "forward", None),
     "backward-window-too-large": ((1, 1, 3, 6), {"size": 4}, "backward", (1, 1, 1, 1)),
     "backward-dout-wrong-size": ((2, 2, 6, 6), {"size": 2}, "backward", (2, 2, 3, 4)),
-    "backward-dout-wrong-channels": ((2, 2, 6, 6), {"size": 2}, "backward", (2, 1, 3, 3)),
+    "backward-dout-one-channel": ((2, 2, 6, 6), {"size": 2}, "backward", (2, 1, 3, 3)),
+    "backward-dout-one-row": ((2, 2, 6, 6), {"size": 2}, "backward", (2, 2, 1, 3)),
     "backward-stride-zero": ((1, 1, 4, 4), {"size": 2, "stride": 0}, "backward", (1, 1, 2, 2)),
 }
 
