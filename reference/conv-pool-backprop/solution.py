@@ -8,8 +8,6 @@ import numpy as np
 
 
 def _conv_geometry(x, w, stride, padding):
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError("x and w must be 4-D (NCHW and (C_out, C_in, kh, kw))")
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"x has {x.shape[1]} channels, w expects {w.shape[1]}")
     if stride < 1 or padding < 0:
@@ -65,8 +63,6 @@ def conv2d_backward(dout, x, w, stride=1, padding=0):
 def _pool_geometry(x, size, stride):
     if stride is None:
         stride = size
-    if x.ndim != 4:
-        raise ValueError("x must be 4-D (NCHW)")
     if size < 1 or stride < 1:
         raise ValueError("size and stride must be >= 1")
     if size > x.shape[2] or size > x.shape[3]:
