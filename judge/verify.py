@@ -118,10 +118,14 @@ def sample_backends(path: Path) -> list[str]:
 def _references(p: problems.Problem, backend: Backend, seeds: dict[int, int], emit, pool=None) -> dict[int, RunOutput]:
     """The reference on every variant: it passes everything, and a fresh second run records the same
     values as the first (which is the cached one when there is a cache: one new run per variant).
+    The first runs in a cold sandbox, the second in a warm one when the backend has them, so a
+    verification also proves that warm and cold runs of the reference give identical records.
     With ``pool`` (an executor) the runs go side by side; findings come out in variant order."""
+    first = backend.cold()  # with warm sandboxes the two runs are cold and warm: both must record the same
+
     def run(seed, use_cache):
-        try:
-            return reference_output(p, seed, backend, use_cache=use_cache)  # cached or run now / a fresh run
+        try:  # cached or run now (cold) / a fresh run (warm when the backend has warm sandboxes)
+            return reference_output(p, seed, first if use_cache else backend, use_cache=use_cache)
         except InternalError as exc:
             return exc
 

@@ -74,8 +74,11 @@ def _toy_job(tmp_path, name: str, test_code: str, solution: str = "X = 1\n") -> 
                label=f"test-warm-{name}", runtime="numpy")
 
 
+# One problem per kind of run here (NumPy; torch with the op recorder); every problem's reference is
+# compared warm against cold by `judge verify` itself (verify._references: first run cold, second warm),
+# which tests/test_problems.py runs on all of them.
 @pytest.mark.slow
-@pytest.mark.parametrize("problem_id", problems.list_ids(REPO))
+@pytest.mark.parametrize("problem_id", ["numpy-backprop", "transformer"])
 def test_warm_and_cold_give_identical_records(problem_id, backends, monkeypatch):
     from judge.pipeline import suite_job
     from judge.verify import _same_records

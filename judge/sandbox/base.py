@@ -69,6 +69,10 @@ class Backend:
     def run(self, job: Job) -> RunResult:
         raise NotImplementedError
 
+    def cold(self) -> "Backend":
+        """The same sandbox without pre-started containers (itself when it has none)."""
+        return self
+
     def release(self) -> None:
         """Let go of what the backend keeps ready between runs (docker: idle warm sandboxes),
         e.g. when a verification moves on to another problem, whose runs need other ones."""

@@ -129,6 +129,13 @@ class DockerBackend(Backend):
             pass  # no engine or no image: run() will say so
         return rid
 
+    def cold(self) -> "DockerBackend":
+        if not self.warm:
+            return self
+        twin = DockerBackend(self._image, warm=False)
+        twin._image_id = getattr(self, "_image_id", None)
+        return twin
+
     def release(self) -> None:
         if self.warm:
             from .warm import close_all
