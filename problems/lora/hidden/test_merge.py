@@ -43,7 +43,7 @@ def test_unmerge_restores_exactly(solution, check, linear, randn):
     check("flag", bool(lora.merged), exact=True)
     check("weight_bitwise", bool(torch.equal(base.weight, w0)), exact=True)
     check("weight", base.weight.detach(), rtol=0, atol=0)
-    check("outputs", lora(x).detach(), rtol=1e-6, atol=1e-7)
+    check("outputs", lora(x).detach(), rtol=1e-5, atol=1e-5)
     check("outputs_equal", bool(torch.equal(lora(x).detach(), before)), exact=True)
     # a second cycle still works
     lora.merge()
