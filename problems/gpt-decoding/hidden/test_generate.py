@@ -107,6 +107,19 @@ def test_temperature_zero_sampling_is_greedy(solution, check, make_model, prompt
     check("generator2_untouched", torch.rand(3, generator=g2), rtol=0, atol=0)
 
 
+@pytest.mark.weight(1)
+def test_sampling_with_one_token_kept_is_greedy(solution, check, make_model, prompts, make_generator):
+    """top_k=1 leaves a single token per row: the draw is still made (one per step) and picks it."""
+    model = make_model(40)
+    ids, mask = prompts(3, 5, 40)
+    greedy, _, _ = _run(solution, model, ids, mask, 5)
+    g = make_generator()
+    one, _, _ = _run(solution, model, ids, mask, 5, do_sample=True, top_k=1, generator=g)
+    check("one_kept", one, exact=True)
+    check("same_as_greedy", bool(torch.equal(one, greedy)), exact=True)
+    check("generator_after", torch.rand(3, generator=g), rtol=0, atol=0)
+
+
 def test_max_new_tokens_one(solution, check, make_model, prompts, make_generator):
     model = make_model(32)
     ids, mask = prompts(3, 4, 32)
