@@ -170,8 +170,9 @@ def test_sgd_default_arguments(check, rng, solution):
 def test_sgd_generator_state_after_fit(check, rng, solution):
     data = ratings_data(rng, 7, 9, density=0.5)
     g = np.random.default_rng(any_seed(rng))
-    solution.sgd_fit(data[0].copy(), data[1].copy(), data[2].copy(), 7, 9, 2, g, epochs=3)
+    res = solution.sgd_fit(data[0].copy(), data[1].copy(), data[2].copy(), 7, 9, 2, g, epochs=3)
     check("next_draws", g.random(4), **TOL)
+    check("fit", read_fit(res, 7, 9, 2, 3), **TOL)
 
 
 @pytest.mark.weight(1)
