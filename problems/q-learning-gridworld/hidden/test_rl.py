@@ -6,6 +6,8 @@ solution is a fresh ``default_rng`` seeded from ``rng``. Every test records
 the values that matter with ``check``. gridworld.py beside this file is the
 same module the candidates get in their pack.
 """
+import copy
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,21 @@ def test_epsilon_greedy_draw_order(check, rng, solution):
 
 
 @pytest.mark.weight(1)
+def test_epsilon_equal_to_the_draw_exploits(check, rng, solution):
+    # u < epsilon is strict: with epsilon set to exactly the next u, the action is greedy
+    rows = rng.standard_normal((12, 4))
+    seed = any_seed(rng)
+    g = np.random.default_rng(seed)
+    got = []
+    for row in rows:
+        u = copy.deepcopy(g).random()   # the draw epsilon_greedy is about to make
+        got.append(int(solution.epsilon_greedy(row.copy(), u, g)))
+    got = np.array(got)
+    check("actions", got, exact=True)
+    assert np.array_equal(got, np.argmax(rows, axis=1))
+
+
+@pytest.mark.weight(1)
 def test_greedy_policy_ties_and_arguments_kept(check, rng, solution):
     Q = tie_rows(rng, 30)
     Q[5:10] = 0.0
@@ -253,6 +270,18 @@ def test_value_iteration_sweep_counts(check, rng, solution):
     env = random_env(rng, rows=4, cols=5, walls=3, pits=1, slip=0.2)
     for tol in (0.3, 0.05, 1e-3):
         check_vi(check, f"tol={tol}", read_vi(solution.value_iteration(env, gamma=0.9, tol=tol), env), env)
+
+
+@pytest.mark.weight(1)
+def test_value_iteration_tolerance_is_strict(check, rng, solution):
+    # deterministic moves: the first sweep's delta is max |reward| exactly, in any
+    # summation order; with tol equal to it, delta < tol fails and a second sweep runs
+    env = random_env(rng, rows=3, cols=4, walls=1, pits=1)
+    first = max(abs(max(env.transitions(s, a)[0][2] for a in range(env.n_actions)))
+                for s in range(env.n_states) if not env.is_terminal(s))
+    vi = read_vi(solution.value_iteration(env, gamma=0.5, tol=first), env)
+    check_vi(check, "vi", vi, env)
+    assert vi["sweeps"] >= 2
 
 
 @pytest.mark.weight(1)
