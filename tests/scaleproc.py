@@ -2,14 +2,12 @@
 `judge serve --db --broker` and `judge worker` processes, each in its own process group."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .serverproc import REPO, Server, cli_env, judge
+from .serverproc import REPO, ProcessGroup, Server, cli_env, judge
 
 # small, quick samples (seconds each on docker): (problem, expected verdict, sample folder)
 MIXED = [
@@ -52,7 +50,9 @@ def sample_files(root: Path, problem: str, verdict: str, name: str) -> list:
             if p.is_file() and p.name not in ("NOTES.md", "sample.yaml")]
 
 
-class Worker:
+class Worker(ProcessGroup):
+    stop_grace = 30.0
+
     def __init__(self, tmp: Path, root: Path, db: str, broker: str, name: str, *args: str,
                  home: Path | None = None):
         self.name, self.root, self.db, self.broker, self.args = name, root, db, broker, args
@@ -78,18 +78,6 @@ class Worker:
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill9()
 
 
 class Cluster:

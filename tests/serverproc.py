@@ -31,7 +31,26 @@ def judge(home: Path, root: Path, *args, cwd=None, input=None, **extra) -> subpr
                           env=cli_env(home, root, **extra), cwd=cwd, input=input, timeout=300)
 
 
-class Server:
+class ProcessGroup:
+    """A child started in its own session (``start_new_session``): killed or stopped as a group."""
+
+    proc: subprocess.Popen | None = None
+    stop_grace = 15.0
+
+    def kill9(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(self.stop_grace)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+class Server(ProcessGroup):
     def __init__(self, home: Path, root: Path, *args: str, port: int | None = None):
         self.home, self.root, self.args = home, root, args
         self.port = port or free_port()
@@ -55,18 +74,6 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("server did not start: " + self.log.read_text()[-2000:])
-
-    def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill9()
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
