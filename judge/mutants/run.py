@@ -89,7 +89,7 @@ def parse_variants(spec: str | None, problem: Problem) -> list[int]:
 
 
 def _cache_file(problem: Problem, backend: Backend, m: Mutant, seed: int) -> Path:
-    runtime = backend.runtime_id().replace(":", "_").replace("/", "_")
+    runtime = backend.runtime_id(problem.runtime).replace(":", "_").replace("/", "_")
     key = hashlib.sha1(f"{m.id}\0{m.source}\0{seed}".encode()).hexdigest()[:20]
     return judge_home() / "cache" / "mutants" / problem.id / problem.digest() / runtime / f"{key}.json"
 
