@@ -114,7 +114,7 @@ def roomy_root(dest: Path) -> Path:
     if not root.exists():
         shutil.copytree(FIXTURE_ROOT, root)
         yaml = root / "problems" / "toy" / "problem.yaml"
-        text = yaml.read_text().replace("wall_seconds: 20", "wall_seconds: 300").replace("test_seconds: 5",
+        text = yaml.read_text().replace("wall_seconds: 20", "wall_seconds: 300").replace("test_seconds: 15",
                                                                                           "test_seconds: 120")
         yaml.write_text(text)
     return root
