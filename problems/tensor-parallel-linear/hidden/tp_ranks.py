@@ -93,7 +93,7 @@ def _rank_main(solution, rank, world_size, store, conn):
                 break
             if not message:
                 break
-            task, args = pickle.loads(message)
+            task, args = _unpack(pickle.loads(message))
             try:
                 result = task(solution, rank, world_size, *args)
                 buf = io.BytesIO()
@@ -105,6 +105,34 @@ def _rank_main(solution, rank, world_size, store, conn):
         code = 0
     finally:
         os._exit(code)
+
+
+class _Tensor:
+    """A tensor on its way to a rank, as a numpy array (unpickling a torch tensor goes through
+    torch.load's machinery: seconds of imports in every fresh rank)."""
+
+    def __init__(self, value):
+        self.array, self.requires_grad = value.detach().numpy(), value.requires_grad
+
+
+def _pack(obj):
+    if isinstance(obj, torch.Tensor):
+        return _Tensor(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_pack(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _pack(v) for k, v in obj.items()}
+    return obj
+
+
+def _unpack(obj):
+    if isinstance(obj, _Tensor):
+        return torch.from_numpy(obj.array).requires_grad_(obj.requires_grad)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_unpack(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _unpack(v) for k, v in obj.items()}
+    return obj
 
 
 def _to_numpy(value):
@@ -139,7 +167,7 @@ class RankPool:
             self._start()
         ok = False
         try:
-            message = pickle.dumps((task, args))
+            message = pickle.dumps((task, _pack(args)))
             for conn in self.conns:
                 conn.send_bytes(message)
             results = [None] * self.world_size

@@ -7,14 +7,12 @@ from tp_ranks import RankPool
 
 @pytest.fixture(scope="session")
 def _pools(solution, tmp_path_factory):
-    # Import autograd's and the optimizer's machinery once in the parent (the first
-    # optimizer step imports a lot of torch), before any rank is forked.
+    # Run autograd once in the parent, before any rank is forked. (No torch.optim in this
+    # suite: its first step imports torch._dynamo, seconds per run.)
     torch.set_num_threads(1)
     layer = torch.nn.Linear(2, 2).double()
-    opt = torch.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
     x = torch.ones(1, 2, dtype=torch.float64, requires_grad=True)
     torch.nn.functional.mse_loss(torch.nn.functional.gelu(layer(x)), x).backward()
-    opt.step()
     pools = {}
     folder = str(tmp_path_factory.mktemp("ranks"))
     yield lambda world_size: pools.setdefault(world_size, RankPool(solution, world_size, folder))
