@@ -1,4 +1,4 @@
-"""Fixtures for the tensor-parallel-linear hidden suite (the rank pools live in tp_ranks.py)."""
+"""Fixtures for the public tests: a pool of forked ranks per world size (see tp_ranks.py)."""
 import pytest
 import torch
 
