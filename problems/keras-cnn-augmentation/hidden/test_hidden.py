@@ -35,8 +35,9 @@ class Runs:
         if name not in self.cache:
             try:
                 self.cache[name] = (True, getattr(self, "_" + name)())
-            except Exception as exc:
+            except BaseException as exc:  # a timeout too: the next tests fail fast
                 self.cache[name] = (False, f"{type(exc).__name__}: {exc}"[:300])
+                raise
         ok, value = self.cache[name]
         if not ok:
             raise RuntimeError(f"the {name} run failed: {value}")
@@ -169,7 +170,8 @@ def test_augmentation_is_seeded(solution, check, rng):
     a = solution.build_model((8, 8, 1), 3, seed)
     b = solution.build_model((8, 8, 1), 3, seed)
     c = solution.build_model((8, 8, 1), 3, seed + 2)
-    b.set_weights(set_weights(a, rng) and a.get_weights())
+    set_weights(a, rng)
+    b.set_weights(a.get_weights())
     c.set_weights(a.get_weights())
     outs = [[_arr(m(x, training=True)) for _ in range(2)] for m in (a, b, c)]
     same = all(np.array_equal(p, q) for p, q in zip(outs[0], outs[1]))
