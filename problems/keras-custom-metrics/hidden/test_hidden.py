@@ -41,6 +41,53 @@ def _stream(solution, kit, rng, c, average, sizes, weighted=False):
     return got, want
 
 
+@pytest.mark.weight(2)
+def test_lr_at_values(solution, check, rng, kit):
+    out = {}
+    for name, warmup in (("warmup", int(rng.integers(2, 6))), ("no_warmup", 0)):
+        total = warmup + int(rng.integers(5, 12))
+        peak = float(rng.uniform(0.05, 1.0))
+        floor = float(rng.uniform(0.0, 0.3)) * peak
+        sched = solution.WarmupCosine(peak_lr=peak, total_steps=total, warmup_steps=warmup, min_lr=floor)
+        values = [sched.lr_at(s) for s in range(total + 3)]
+        assert all(isinstance(v, float) for v in values), "lr_at returns a Python float"
+        expected = [kit.lr_np(s, peak, total, warmup, floor) for s in range(total + 3)]
+        assert np.allclose(values, expected, rtol=1e-6, atol=1e-9), f"{name}: the schedule of spec.md"
+        out[name] = values
+    default = solution.WarmupCosine(0.3, 4)           # warmup_steps=0, min_lr=0.0 by default
+    out["defaults"] = [default.lr_at(s) for s in range(6)]
+    check("lr_at", out, **LR_TOL)
+
+
+@pytest.mark.weight(1)
+def test_invalid_arguments(solution, check):
+    def raises(make):
+        try:
+            make()
+        except ValueError:
+            return True
+        return False
+
+    bad = {
+        "average_samples": lambda: solution.StreamingF1(3, average="samples"),
+        "average_binary": lambda: solution.StreamingF1(3, average="binary"),
+        "one_class": lambda: solution.StreamingF1(1),
+        "warmup_equals_total": lambda: solution.WarmupCosine(0.1, 5, 5),
+        "negative_warmup": lambda: solution.WarmupCosine(0.1, 5, -1),
+        "floor_above_peak": lambda: solution.WarmupCosine(0.1, 5, 1, min_lr=0.2),
+        "negative_floor": lambda: solution.WarmupCosine(0.1, 5, 1, min_lr=-0.01),
+    }
+    good = {
+        "two_classes": lambda: solution.StreamingF1(2, average="micro"),
+        "no_warmup": lambda: solution.WarmupCosine(0.1, 5, 0),
+        "longest_warmup": lambda: solution.WarmupCosine(0.1, 5, 4, min_lr=0.1),
+        "floor_zero": lambda: solution.WarmupCosine(0.1, 1, 0, min_lr=0.0),
+    }
+    out = {k: raises(f) for k, f in bad.items()} | {k: raises(f) for k, f in good.items()}
+    assert all(out[k] for k in bad) and not any(out[k] for k in good), "ValueError exactly for bad arguments"
+    check("raises", out, exact=True)
+
+
 @pytest.mark.weight(3)
 def test_macro_streams_counts_across_batches(solution, check, rng, kit):
     got, want = _stream(solution, kit, rng, 4, "macro", [7, 1, 12, 5])
@@ -80,6 +127,7 @@ def test_absent_classes(solution, check, rng, kit):
     y[1], pred[1] = 5, 5                          # class 5: only with weight 0 -> absent
     w = rng.uniform(0.5, 2.0, n).astype(np.float32)
     w[1] = 0.0                                    # class 3: never seen -> absent
+    w[0] = 0.3                                    # class 4 present with a count below 1
     s = _one_hot_scores(rng, pred, c)
     out = {}
     for average in AVERAGES:
@@ -151,6 +199,29 @@ def test_label_and_score_formats(solution, check, rng, kit):
     assert np.allclose(list(out.values()), expected, rtol=1e-5, atol=1e-6), \
         "label shapes/dtypes and logits vs probabilities give the same F1; ties go to the lowest index"
     check("formats", out, **F1_TOL)
+
+
+@pytest.mark.weight(1)
+def test_config_and_state_variables(solution, check, rng):
+    c = 5
+    metric = solution.StreamingF1(c, average="weighted", name="f1_w")
+    default = solution.StreamingF1(3)
+    cfg = metric.get_config()
+    facts = {
+        "name": metric.name, "default_name": default.name, "default_average": default.average,
+        "num_classes": int(cfg["num_classes"]), "average": cfg["average"], "cfg_name": cfg["name"],
+        "non_trainable": len(metric.variables) > 0 and not any(v.trainable for v in metric.variables),
+    }
+    assert facts["non_trainable"], "the counts are non-trainable metric variables"
+    y, s = rng.integers(0, c, 12), _scores(rng, 12, c)
+    metric.update_state(y, s)
+    clone = solution.StreamingF1.from_config(metric.get_config())
+    empty = _value(clone)
+    clone.update_state(y, s)
+    values = [_value(metric), empty, _value(clone)]
+    assert empty == 0.0 and values[0] == values[2], "from_config builds an equal, empty metric"
+    check("config", facts, exact=True)
+    check("values", values, **F1_TOL)
 
 
 @pytest.mark.weight(2)
@@ -250,24 +321,6 @@ def test_fit_learning_rate_each_step(trained, check, kit):
 
 
 @pytest.mark.weight(2)
-def test_lr_at_values(solution, check, rng, kit):
-    out = {}
-    for name, warmup in (("warmup", int(rng.integers(2, 6))), ("no_warmup", 0)):
-        total = warmup + int(rng.integers(5, 12))
-        peak = float(rng.uniform(0.05, 1.0))
-        floor = float(rng.uniform(0.0, 0.3)) * peak
-        sched = solution.WarmupCosine(peak_lr=peak, total_steps=total, warmup_steps=warmup, min_lr=floor)
-        values = [sched.lr_at(s) for s in range(total + 3)]
-        assert all(isinstance(v, float) for v in values), "lr_at returns a Python float"
-        expected = [kit.lr_np(s, peak, total, warmup, floor) for s in range(total + 3)]
-        assert np.allclose(values, expected, rtol=1e-6, atol=1e-9), f"{name}: the schedule of spec.md"
-        out[name] = values
-    default = solution.WarmupCosine(0.3, 4)           # warmup_steps=0, min_lr=0.0 by default
-    out["defaults"] = [default.lr_at(s) for s in range(6)]
-    check("lr_at", out, **LR_TOL)
-
-
-@pytest.mark.weight(2)
 def test_lr_global_step_across_fits_with_adam(solution, check, rng, kit):
     c = 3
     x, y = kit.make_data(rng, 40, 4, c)                      # 3 batches of 16, 16, 8
@@ -289,55 +342,3 @@ def test_lr_global_step_across_fits_with_adam(solution, check, rng, kit):
     check("lr", seen, **LR_TOL)
     check("steps", steps, exact=True)
     check("weights", [np.asarray(v) for v in model.get_weights()], rtol=1e-3, atol=1e-5)
-
-
-@pytest.mark.weight(1)
-def test_invalid_arguments(solution, check):
-    def raises(make):
-        try:
-            make()
-        except ValueError:
-            return True
-        return False
-
-    bad = {
-        "average_samples": lambda: solution.StreamingF1(3, average="samples"),
-        "average_binary": lambda: solution.StreamingF1(3, average="binary"),
-        "one_class": lambda: solution.StreamingF1(1),
-        "warmup_equals_total": lambda: solution.WarmupCosine(0.1, 5, 5),
-        "negative_warmup": lambda: solution.WarmupCosine(0.1, 5, -1),
-        "floor_above_peak": lambda: solution.WarmupCosine(0.1, 5, 1, min_lr=0.2),
-        "negative_floor": lambda: solution.WarmupCosine(0.1, 5, 1, min_lr=-0.01),
-    }
-    good = {
-        "two_classes": lambda: solution.StreamingF1(2, average="micro"),
-        "no_warmup": lambda: solution.WarmupCosine(0.1, 5, 0),
-        "longest_warmup": lambda: solution.WarmupCosine(0.1, 5, 4, min_lr=0.1),
-        "floor_zero": lambda: solution.WarmupCosine(0.1, 1, 0, min_lr=0.0),
-    }
-    out = {k: raises(f) for k, f in bad.items()} | {k: raises(f) for k, f in good.items()}
-    assert all(out[k] for k in bad) and not any(out[k] for k in good), "ValueError exactly for bad arguments"
-    check("raises", out, exact=True)
-
-
-@pytest.mark.weight(1)
-def test_config_and_state_variables(solution, check, rng):
-    c = 5
-    metric = solution.StreamingF1(c, average="weighted", name="f1_w")
-    default = solution.StreamingF1(3)
-    cfg = metric.get_config()
-    facts = {
-        "name": metric.name, "default_name": default.name, "default_average": default.average,
-        "num_classes": int(cfg["num_classes"]), "average": cfg["average"], "cfg_name": cfg["name"],
-        "non_trainable": len(metric.variables) > 0 and not any(v.trainable for v in metric.variables),
-    }
-    assert facts["non_trainable"], "the counts are non-trainable metric variables"
-    y, s = rng.integers(0, c, 12), _scores(rng, 12, c)
-    metric.update_state(y, s)
-    clone = solution.StreamingF1.from_config(metric.get_config())
-    empty = _value(clone)
-    clone.update_state(y, s)
-    values = [_value(metric), empty, _value(clone)]
-    assert empty == 0.0 and values[0] == values[2], "from_config builds an equal, empty metric"
-    check("config", facts, exact=True)
-    check("values", values, **F1_TOL)
