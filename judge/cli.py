@@ -345,9 +345,11 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")
 @click.option("--no-samples", is_flag=True, help="skip the sample submissions")
 @click.option("--strict-mutants", is_flag=True, help="a missing mutants.lock is an error, not a warning")
+@click.option("--full-timeouts", is_flag=True,
+              help="run a sample's remaining tests after one times out (default: stop there; same verdict)")
 @COLD
 @handled
-def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mutants):
+def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mutants, full_timeouts):
     """Check problem packages: reference 100 on every variant (twice, same records), starter 0,
     sample verdicts, mutants.yaml and mutants.lock."""
     from .sandbox import get_backend
@@ -356,7 +358,7 @@ def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mu
     be = get_backend(backend)
     click.echo(f"verifying with the {be.name} backend")
     rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo, all_variants=all_variants,
-                     run_samples=not no_samples, strict_mutants=strict_mutants)
+                     run_samples=not no_samples, strict_mutants=strict_mutants, full_timeouts=full_timeouts)
     for pid, secs in rep.seconds.items():
         click.echo(f"time    {pid}: {secs:.1f}s")
     errors = sum(f.level == "error" for f in rep.findings)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import astsafe
+
 JSON_CAP = 8 << 20  # bytes of any JSON file
 NPZ_CAP = 512 << 20  # bytes of one records file
 MAX_TESTS = 5000
@@ -112,6 +114,11 @@ def _str(v, cap: int) -> str:
     return v[:cap] if isinstance(v, str) else ""
 
 
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:  # each header goes through ast.literal_eval
+        return {k: data[k] for k in data.files}
+
+
 def _load_records(path: Path, out_dir: Path, problems: list[str]) -> dict[str, np.ndarray]:
     try:
         resolved = path.resolve()
@@ -121,8 +128,7 @@ def _load_records(path: Path, out_dir: Path, problems: list[str]) -> dict[str, n
         if resolved.stat().st_size > NPZ_CAP:
             problems.append(f"records file {path.name} is too large; ignored")
             return {}
-        with np.load(resolved, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+        return astsafe.call(_read_npz, resolved)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         problems.append(f"records file {path.name} unreadable: {type(exc).__name__}")
         return {}

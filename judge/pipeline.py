@@ -34,15 +34,17 @@ def limits_for(problem: Problem) -> Limits:
 
 
 def suite_job(problem: Problem, submission_dir: Path, tests_dir: Path, out_dir: Path, seed: int,
-              stop_early: bool = False) -> Job:
+              stop_early: bool = False, stop_at_timeout: bool = False) -> Job:
     """The sandbox job running a suite; ``stop_early`` ends it at the first failed test
-    (pytest's maxfail), for callers that only need to know whether any test fails."""
+    (pytest's maxfail), for callers that only need to know whether any test fails;
+    ``stop_at_timeout`` at the first test that hits the per-test limit."""
     command = [
         "{python}", "-m", "mljudge_harness.run",
         "--tests", "{tests}", "--submission", "{submission}", "--module", problem.module,
         "--out", "{out}", "--seed", str(seed), "--test-timeout", str(problem.limits.test_seconds),
         *opcheck.harness_args(problem),
         *(["--maxfail", "1"] if stop_early else []),
+        *(["--stop-at-timeout"] if stop_at_timeout else []),
     ]
     return Job(command=command, mounts={"submission": submission_dir, "tests": tests_dir}, out_dir=out_dir,
                limits=limits_for(problem), packages={"mljudge_harness": HARNESS_DIR},
@@ -51,14 +53,15 @@ def suite_job(problem: Problem, submission_dir: Path, tests_dir: Path, out_dir: 
 
 def run_suite(problem: Problem, backend: Backend, submission_dir: Path, seed: int,
               tests_dir: Path | None = None, out_dir: Path | None = None,
-              stop_early: bool = False) -> tuple[RunResult, RunOutput]:
+              stop_early: bool = False, stop_at_timeout: bool = False) -> tuple[RunResult, RunOutput]:
     """Run a test suite (hidden by default) on a folder of solution files, in the sandbox."""
     own = out_dir is None
     out = Path(tempfile.mkdtemp(prefix="mljudge-out-")) if own else out_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
         out.chmod(0o777)
-        job = suite_job(problem, submission_dir, tests_dir or problem.hidden_dir, out, seed, stop_early)
+        job = suite_job(problem, submission_dir, tests_dir or problem.hidden_dir, out, seed, stop_early,
+                        stop_at_timeout)
         run = backend.run(job)
         return run, read_output(out)
     finally:
@@ -105,11 +108,17 @@ def _time_reason(run: RunResult, output: RunOutput, result, hard_only: bool = Fa
 
 
 def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, variant: int | None = None,
-          stop_early: bool = False) -> dict:
+          stop_early: bool = False, stop_at_timeout: bool = False) -> dict:
     """Judge one submission. ``stop_early`` (mutation testing only) ends the suite at the
     first failed test: the tests after it are ``not_run`` and earn nothing, so the score is
     lower than a full run's but below 100 exactly when a full run's is. Passed tests are
-    still compared with the reference, so a check that differs still loses its point."""
+    still compared with the reference, so a check that differs still loses its point.
+
+    ``stop_at_timeout`` (verify's samples) ends the suite at the first test that hits the
+    per-test limit. The verdict is the full run's: that test earns nothing, so the score is
+    below 100 and ``time_limit_exceeded`` (above every verdict a run can give) holds either
+    way; only a timed-out submission's score is lower. A run that times out nowhere is the
+    full run."""
     doc = {
         "schema": SCHEMA, "id": None, "problem": problem.id, "problem_version": problem.version,
         "problem_digest": problem.digest(), "verdict": None, "score": 0.0, "earned": 0.0, "total": 0.0,
@@ -122,6 +131,8 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
     }
     if stop_early:
         doc["stopped_early"] = True
+    if stop_at_timeout:
+        doc["stopped_at_timeout"] = True
     facts = Facts()
     texts = sub.texts()
     if sub.invalid:
@@ -145,7 +156,8 @@ def judge(problem: Problem, sub: Submission, seed: int, backend: Backend, varian
         return _finish(doc, facts)
     with tempfile.TemporaryDirectory(prefix="mljudge-sub-") as work:
         files = write_files(sub, Path(work) / "submission")
-        run, output = run_suite(problem, backend, files, seed, stop_early=stop_early)
+        run, output = run_suite(problem, backend, files, seed, stop_early=stop_early,
+                                stop_at_timeout=stop_at_timeout)
     doc["run"] = _run_summary(run, output)
     if run.error:
         facts.internal_error = run.error

@@ -13,38 +13,27 @@
 from __future__ import annotations
 
 import ast
-import threading
 import warnings
 
+from . import astsafe
 from .integrity import fold, scan, strict_message
-
-# CPython 3.11 can fail "AST constructor recursion depth mismatch" when two
-# threads build Python AST objects at once (gh-106905). Judging runs in threads
-# (verify -j, batch -j): our parses take this lock, and since other code can
-# build ASTs too (3.11's traceback formatting does), a parse that hits the race
-# is tried again.
-_PARSE_LOCK = threading.Lock()
-_PARSE_TRIES = 5
 
 
 def parse(source: str, name: str = "<submission>") -> ast.Module:
-    """``ast.parse`` that is safe to call from several threads."""
-    for attempt in range(_PARSE_TRIES):
-        try:
-            with _PARSE_LOCK:
-                return ast.parse(source, name)
-        except SystemError as exc:
-            if "recursion depth mismatch" not in str(exc) or attempt == _PARSE_TRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    """``ast.parse`` that is safe to call from several threads (judge/astsafe.py)."""
+    return astsafe.call(ast.parse, source, name)
+
+
+def _compile(text: str, name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, name, "exec", dont_inherit=True)
 
 
 def syntax_error(texts: dict[str, str]) -> str | None:
     for name in sorted(texts):
         try:
-            with _PARSE_LOCK, warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(texts[name], name, "exec", dont_inherit=True)
+            astsafe.call(_compile, texts[name], name)
         except SyntaxError as exc:
             where = f"{name}:{exc.lineno}" if exc.lineno else name
             col = f":{exc.offset}" if exc.offset else ""

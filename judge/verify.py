@@ -172,7 +172,10 @@ def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list
 
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
                    emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
-                   run_samples: bool = True, strict_mutants: bool = False) -> list[Finding]:
+                   run_samples: bool = True, strict_mutants: bool = False,
+                   full_timeouts: bool = False) -> list[Finding]:
+    """Check one package (see ``judge verify``). Samples are judged with ``stop_at_timeout``
+    (the verdict is the full run's, see pipeline.judge) unless ``full_timeouts``."""
     findings: list[Finding] = []
     if jobs <= 0:  # as many runs side by side as the CPUs hold, never oversubscribed
         import os
@@ -230,7 +233,7 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit("ok", f"public tests pass on the reference ({len(out.collected)})")
     if run_samples:
         _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
-                        only_samples)
+                        only_samples, stop_at_timeout=not full_timeouts)
     return findings
 
 
@@ -241,7 +244,8 @@ def _starter_run(p, backend, seed):
         return run_suite(p, backend, starter, seed)
 
 
-def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples) -> None:
+def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
+                    stop_at_timeout: bool = True) -> None:
     """Every sample gets the verdict its folder names (on each variant in ``seeds``)."""
     todo = samples(p)
     if only_samples:
@@ -258,7 +262,7 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples)
             sub = read_submission(p, path)
         except UsageError as exc:
             return expected, path, var, None, str(exc)
-        doc = judge(p, sub, seeds[var], backend)
+        doc = judge(p, sub, seeds[var], backend, stop_at_timeout=stop_at_timeout)
         return expected, path, var, doc, None
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -272,12 +276,19 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples)
                 emit("error", f"{rel}: got {doc['verdict']} (score {doc['score']:g}), expected {expected}"
                               f" — {str(doc.get('message'))[:200]}")
             else:
-                emit("ok", f"{rel}: {expected} (score {doc['score']:g}, {(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
+                cut = ", stopped at the first timeout" if _stopped(doc) else ""
+                emit("ok", f"{rel}: {expected} (score {doc['score']:g}{cut}, "
+                           f"{(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
+
+
+def _stopped(doc: dict) -> bool:
+    return bool(doc.get("stopped_at_timeout")) and any(t["outcome"] == "not_run" for t in doc["tests"])
 
 
 def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jobs: int = 1,
            emit_line=print, root: Path | None = None, **options) -> Report:
-    """Verify problems; ``options`` go to verify_problem (all_variants, run_samples, strict_mutants).
+    """Verify problems; ``options`` go to verify_problem (all_variants, run_samples, strict_mutants,
+    full_timeouts).
     ``Report.seconds`` holds each problem's verification time."""
     root = root or problems.find_root()
     ids = problem_ids or problems.list_ids(root)

@@ -139,3 +139,30 @@ def test_stop_early_ends_at_the_first_failed_test_and_still_compares_checks(tmp_
     assert early["verdict"] == full["verdict"] == "wrong_answer" and early["stopped_early"] is True
     assert "stopped_early" not in full
     assert early["tests"][0]["checks"][0]["status"] == "mismatch"
+
+
+def test_stop_at_timeout_ends_at_the_first_timed_out_test_with_the_full_runs_verdict(fixture_root, local_backend):
+    """verify judges samples this way: a submission that hangs in several tests costs one
+    per-test limit instead of the wall limit, and its verdict cannot change."""
+    from judge import problem
+    from judge.intake import Submission
+    from judge.pipeline import judge
+    from judge.reference import reference_output
+
+    prob = problem.load("toy", fixture_root)
+    reference_output(prob, 5, local_backend)
+    prob.limits.test_seconds = 1.5
+    files = {"solution.py": b"import numpy as np\n"
+                            b"def scale(x, a): return a * np.asarray(x, dtype=float)\n"
+                            b"def total(x):\n    while True:\n        pass\n"}
+    sub = Submission(files=files, source="t")
+    full = judge(prob, sub, 5, local_backend)
+    cut = judge(prob, sub, 5, local_backend, stop_at_timeout=True)
+    outcomes = lambda doc: [(t["name"].split("::")[-1], t["outcome"], t["earned"]) for t in doc["tests"]]
+    assert outcomes(full) == [("test_scale", "passed", 2.0), ("test_total", "timeout", 0.0),
+                              ("test_total_is_float", "timeout", 0.0)]
+    assert outcomes(cut) == [("test_scale", "passed", 2.0), ("test_total", "timeout", 0.0),
+                             ("test_total_is_float", "not_run", 0.0)]
+    assert cut["verdict"] == full["verdict"] == "time_limit_exceeded" and cut["stopped_at_timeout"] is True
+    assert "stopped_at_timeout" not in full
+    assert cut["run"]["wall_seconds"] < full["run"]["wall_seconds"]

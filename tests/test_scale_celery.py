@@ -13,7 +13,7 @@ import pytest
 
 from judge.store import Store
 
-from .scaleproc import MIXED, Cluster, redis_db
+from .scaleproc import MIXED, Cluster, redis_db, sample_files
 from .serverproc import roomy_root, wait_done
 from .services import drop_postgres_db, fresh_postgres_db, require, service
 
@@ -83,16 +83,21 @@ def test_kill_9_of_a_worker_mid_job_the_other_finishes_it_once(cluster):
     cluster.start()
     a = cluster.worker("a", "--backend", "docker")
     c = cluster.client()
-    sid = cluster.submit(c, *MIXED[0])
+    problem, verdict, name = MIXED[0]
+    files = sample_files(cluster.root, problem, verdict, name)  # slowed: a warm run is over in ~2 s
+    files = [(k, (n, b"import time\ntime.sleep(8)\n" + data if n == "solution.py" else data))
+             for k, (n, data) in files]
+    r = c.post("/submissions", data={"problem": problem, "label": "slow"}, files=files)
+    assert r.status_code == 202, r.text
+    sid = r.json()["id"]
     store = Store(url=cluster.db)
     deadline = time.monotonic() + 300
     while (store.latest_job(sid) or {}).get("state") != "running":
         assert time.monotonic() < deadline, "the job never started"
         time.sleep(0.2)
-    cluster.worker("b", "--backend", "docker")  # idle: its prefetch holds nothing
-    time.sleep(1)
-    a.kill9()
+    a.kill9()  # mid-job: the solution is still asleep in its sandbox
     assert store.latest_job(sid)["worker"] == "a" and store.results_for(sid) == []
+    cluster.worker("b", "--backend", "docker")
     st = wait_done(c, sid, timeout=600)
     assert st["verdict"] == "accepted"
     rows = store.results_for(sid)

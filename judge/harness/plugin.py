@@ -49,6 +49,8 @@ def pytest_addoption(parser):
     group.addoption("--judge-seed", type=int, default=0, help="the run's seed")
     group.addoption("--judge-submission", default=None, help="folder holding the submission")
     group.addoption("--judge-module", default="solution", help="module the solution fixture imports")
+    group.addoption("--judge-stop-at-timeout", action="store_true", default=False,
+                    help="end the session after the first test that times out")
     group.addoption("--judge-forbidden-ops", default=None,
                     help="JSON {call: [op, ...]}: record these torch operations (see oprecord.py)")
     group.addoption("--judge-forbidden-modules", default=None,
@@ -83,6 +85,8 @@ class JudgeRun:
         self.checks: dict[str, list] = {}
         self.reports: dict[str, dict] = {}
         self.index = 0
+        self.stop_at_timeout = bool(config.getoption("--judge-stop-at-timeout"))
+        self.session = None
         if self.out:
             os.makedirs(os.path.join(self.out, "records"), exist_ok=True)
         mods = config.getoption("--judge-forbidden-modules")
@@ -133,6 +137,9 @@ class JudgeRun:
         self._write("collected.json", _dumps(items))
 
     # ---- per-test outcome ---------------------------------------------
+    def pytest_sessionstart(self, session):
+        self.session = session
+
     def pytest_runtest_logreport(self, report):
         state = self.reports.setdefault(report.nodeid, {"outcome": "passed", "duration": 0.0})
         state["duration"] += float(getattr(report, "duration", 0.0) or 0.0)
@@ -148,6 +155,8 @@ class JudgeRun:
             return  # keep the first failure
         if "Failed: Timeout" in text or "Timeout >" in text:
             state["outcome"] = "timeout"
+            if self.stop_at_timeout and self.session is not None:
+                self.session.shouldstop = "a test hit the per-test time limit"
         elif report.when == "call":
             state["outcome"] = "failed"
         else:

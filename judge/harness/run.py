@@ -38,6 +38,8 @@ def build_args(ns) -> list[str]:
         args += ["-k", ns.select]
     if ns.maxfail > 0:
         args += ["--maxfail", str(ns.maxfail)]
+    if ns.stop_at_timeout:
+        args += ["--judge-stop-at-timeout"]
     return args
 
 
@@ -52,6 +54,8 @@ def main(argv=None) -> int:
     p.add_argument("--select", default=None)
     p.add_argument("--maxfail", type=int, default=0,
                    help="stop after this many failed tests (0: run them all); the tests not run are reported as such")
+    p.add_argument("--stop-at-timeout", action="store_true",
+                   help="stop after the first test that hits the per-test limit; the rest are not run")
     p.add_argument("--forbidden-ops", default=None, help="JSON {call: [op, ...]} to record (torch)")
     p.add_argument("--forbidden-modules", default=None, help="JSON [package, ...] to report if imported")
     ns = p.parse_args(argv)

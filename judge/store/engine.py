@@ -68,9 +68,12 @@ def engine_for(url: str) -> Engine:
             else:
                 engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16, pool_recycle=1800,
                                        connect_args={"connect_timeout": 5})
-            from .migrate import upgrade
+            from .revision import at_head
 
-            upgrade(engine, url)
+            if not at_head(engine):
+                from .migrate import upgrade
+
+                upgrade(engine, url)
             _engines[url] = engine
         return engine
 
