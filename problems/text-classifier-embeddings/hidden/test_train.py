@@ -56,13 +56,17 @@ def test_zero_epochs_and_invalid_arguments(solution, check, rng, language, torch
     none = solution.train(model, ids, labels, epochs=0, lr=0.1, batch_size=4)
     unchanged = all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
     raised = []
-    for kwargs in (dict(ids=ids, labels=labels[:-1], batch_size=4), dict(ids=ids, labels=labels, batch_size=0)):
+    for epochs, kwargs in ((1, dict(labels=labels[:-1], batch_size=4)), (1, dict(labels=labels, batch_size=0)),
+                           (0, dict(labels=labels, batch_size=0)), (1, dict(labels=labels, batch_size=-2))):
         try:
-            solution.train(model, epochs=1, lr=0.1, seed=0, **kwargs)
+            solution.train(model, ids, epochs=epochs, lr=0.1, seed=0, **kwargs)
             raised.append("none")
         except ValueError:
             raised.append("ValueError")
     check("result", [none == [], unchanged] + raised, exact=True)
+    # batch_size 1 is valid: one step per example
+    ones = solution.train(model, ids[:5], labels[:5], epochs=1, lr=0.1, batch_size=1, seed=2)
+    check("batch_size_one", torch.tensor(ones, dtype=torch.float64), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.weight(2)
