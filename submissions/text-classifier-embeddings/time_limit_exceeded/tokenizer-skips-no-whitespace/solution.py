@@ -6,7 +6,20 @@ from torch import nn
 
 
 def tokenize(text):
-    return text.lower().split()
+    text = text.lower()
+    tokens, current, i = [], "", 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            if current:
+                tokens.append(current)
+                current = ""
+            continue
+        current += ch
+        i += 1
+    if current:
+        tokens.append(current)
+    return tokens
 
 
 def build_vocab(texts, min_freq=1, specials=("<pad>", "<unk>")):
@@ -55,9 +68,7 @@ def train(model, ids, labels, epochs, lr, batch_size, seed=0):
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     losses = []
-    epoch = 0
-    while epoch < epochs or (losses and losses[-1] > 0.0):
-        epoch += 1
+    for _ in range(epochs):
         perm = torch.randperm(ids.shape[0], generator=gen)
         for start in range(0, ids.shape[0], batch_size):
             batch = perm[start:start + batch_size]
