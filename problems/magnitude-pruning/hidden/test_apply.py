@@ -101,6 +101,7 @@ def test_state_from_before_pruning_does_not_revive(check, rng, solution, make_ne
 def test_masks_copied_not_modified(check, rng, solution, make_net, images, randn):
     net = make_net()
     masks = solution.layerwise_masks(net, float(rng.uniform(0.3, 0.7)))
+    masks["conv2.weight"] = solution.structured_channel_masks(net.conv2, float(rng.uniform(0.3, 0.7)))
     given = {n: m.clone() for n, m in masks.items()}
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     train(net, opt, images, randn, 2)
@@ -130,7 +131,11 @@ def test_masks_accumulate(check, rng, solution, make_net, images, randn):
     # a second mask that re-allows every weight the first one pruned, and prunes others
     second = {n: ~m | torch.from_numpy(rng.random(tuple(m.shape)) < 0.5) for n, m in first.items()}
     second["conv2.weight"] = solution.structured_channel_masks(net.conv2, 0.25)
+    given = {n: m.clone() for n, m in second.items()}
     solution.apply_masks(net, second, opt)
+    untouched = all(torch.equal(second[n], given[n]) for n in given)   # True over zero weights stays True
+    check("second_untouched", untouched, exact=True)
+    assert untouched
     train(net, opt, images, randn, 3)
     union = {n: first[n] & second[n] for n in first}
     nonzero = pruned_nonzero(net, union)
@@ -185,3 +190,33 @@ def test_iterative_pruning_sparsity(check, rng, solution, make_net, images, rand
     check("per_layer_sparsity", per_layer, rtol=1e-9)
     check("overall_sparsity", overall, rtol=1e-9)
     assert sum(zeros[n] for n in PRUNABLE) == math.floor(s2 * total)   # the first pruning is inside the second
+
+
+class SharedGradient(torch.nn.Module):
+    """Two Linear layers whose weights are summed: autograd hands both the same gradient tensor."""
+
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.a = torch.nn.Linear(n_in, n_out)
+        self.b = torch.nn.Linear(n_in, n_out, bias=False)
+
+    def forward(self, x):
+        return torch.nn.functional.linear(x, self.a.weight + self.b.weight, self.a.bias)
+
+
+@pytest.mark.weight(1)
+def test_gradient_shared_with_unmasked_parameter(check, rng, solution, randn):
+    model = SharedGradient(6, 4)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(randn(*p.shape))
+    masks = solution.layerwise_masks(model, 0.5)
+    solution.apply_masks(model, {"a.weight": masks["a.weight"]})
+    x = randn(5, 6)
+    model(x).pow(2).sum().backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+    w = (model.a.weight + model.b.weight).detach()
+    expected_b = 2 * (x @ w.T + model.a.bias.detach()).T @ x   # the ordinary gradient, not masked
+    close = torch.allclose(grads["b.weight"], expected_b, rtol=1e-4, atol=1e-5)
+    check("grads", grads, rtol=1e-4, atol=1e-6)
+    assert close and bool((grads["a.weight"][~masks["a.weight"]] == 0).all())

@@ -41,6 +41,13 @@ def test_conv2d_output_channels_by_l1(check, rng, solution, randn):
     unchanged = torch.equal(layer.weight, w0) and torch.equal(layer.bias, b0)
     check("layer_unchanged", unchanged, exact=True)
     assert unchanged
+    # the mask owns its memory: pruning one more weight by hand changes exactly that entry
+    kept = [c for c in range(mask.shape[0]) if bool(mask[c].all())]
+    c = kept[int(rng.integers(len(kept)))]
+    mask[c, 0, 0, 0] = False
+    after = int((~mask).sum())
+    check("pruned_after_edit", after, exact=True)
+    assert after == len(pruned_channels(mask)) * 45 + 1
 
 
 @pytest.mark.weight(2)
