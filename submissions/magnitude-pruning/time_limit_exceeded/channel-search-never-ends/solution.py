@@ -49,10 +49,15 @@ def structured_channel_masks(layer, amount):
     _check_fraction(amount)
     w = layer.weight.detach()
     norms = w.abs().flatten(1).sum(dim=1)
-    keep = torch.ones(w.shape[0], dtype=torch.bool)
+    norms = norms.tolist()
     k = math.floor(amount * w.shape[0])
-    while int((~keep).sum()) < k:   # the smallest norm is always the same channel: never grows past 1
-        keep[int(torch.argmin(norms))] = False
+    pruned, c = [], 0
+    while len(pruned) < k:   # c is never advanced: spins forever unless channel 0 is the only one
+        if c not in pruned and norms[c] == min(norms[j] for j in range(len(norms)) if j not in pruned):
+            pruned.append(c)
+            c = 0
+    keep = torch.ones(w.shape[0], dtype=torch.bool)
+    keep[pruned] = False
     return keep.view(-1, *[1] * (w.dim() - 1)).expand(w.shape).clone()
 
 
