@@ -1,5 +1,6 @@
 """`judge verify` on every shipped problem: reference 100 (twice, same records),
-starter 0, public tests pass, each sample gets the verdict its folder names.
+starter 0, public tests pass, each sample gets the verdict its folder names, and a
+mutants.lock of the current package at 100 % (a missing lock fails here).
 
 Uses the docker backend when an engine and the image are there; with
 MLJUDGE_REQUIRE_DOCKER=1 (set by scripts/test.sh, so in CI) a missing engine
@@ -47,7 +48,8 @@ def test_verify(problem_id, backend, monkeypatch):
     lines = []
     start = time.monotonic()
     try:
-        findings = verify_problem(p, backend, jobs=0, emit_line=lines.append)  # 0: as the CPUs hold
+        # 0: as the CPUs hold; strict: every shipped problem has a mutants.lock at 100 %
+        findings = verify_problem(p, backend, jobs=0, emit_line=lines.append, strict_mutants=True)
     finally:
         backend.release()  # this problem's idle warm sandboxes: the next one needs its own
     lines.append(f"time    {problem_id}: {time.monotonic() - start:.1f}s")

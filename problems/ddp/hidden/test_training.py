@@ -146,11 +146,13 @@ def test_train_matches_single_process(ranks, rng, check):
 
 @pytest.mark.weight(3)
 def test_train_uneven_dataset(ranks, rng, check):
-    # 3 ranks, 3 * 4 * 3 + 2 = 38 samples: shards of 13, 13 and 12; 3 steps per epoch
+    # 3 ranks, 3 * 4 * 3 + 10 = 46 samples: shards of 16, 15 and 15; 3 steps per epoch on every
+    # rank, the last 10 samples dropped. Rank 0's shard holds a 4th full local batch, so counting
+    # steps from the local shard (16 // 4 = 4) gives rank 0 a step, and a collective, the others skip
     world_size, batch_size, epochs = 3, 4, 2
     template = make_mlp()
     states = [random_state(template, rng) for _ in range(world_size)]
-    X, Y = _dataset(rng, world_size * batch_size * 3 + 2)
+    X, Y = _dataset(rng, world_size * batch_size * 3 + 10)
     seed = int(rng.integers(0, 10_000))
     results = ranks(world_size, _train_task, states, X, Y, epochs, batch_size, seed, "momentum")
     losses, params = _single_process_train(states[0], X, Y, epochs, batch_size, seed, "momentum",
