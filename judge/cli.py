@@ -17,8 +17,10 @@ from .errors import JudgeError
 from .server.commands import invite as invite_cmd
 from .server.commands import serve as serve_cmd
 from .server.commands import token as token_group
+from .verdict import ORDER as VERDICTS
 
 BACKEND = click.Choice(["docker", "local"])
+SAMPLE_VERDICTS = [v for v in VERDICTS if v != "internal_error"]  # a sample folder's names
 
 
 class _Lazy:
@@ -344,12 +346,16 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
               help="sandbox runs at once (0: as many as the CPUs hold for the problem's limits)")
 @click.option("--all-variants", is_flag=True, help="judge every sample on every variant (default: variant 0)")
 @click.option("--no-samples", is_flag=True, help="skip the sample submissions")
+@click.option("--samples", "sample_verdicts", multiple=True, type=click.Choice(SAMPLE_VERDICTS),
+              help="judge only the samples expected to get this verdict (repeatable), e.g. "
+                   "`--all-variants --samples accepted`")
 @click.option("--strict-mutants", is_flag=True, help="a missing mutants.lock is an error, not a warning")
 @click.option("--full-timeouts", is_flag=True,
               help="run a sample's remaining tests after one times out (default: stop there; same verdict)")
 @COLD
 @handled
-def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mutants, full_timeouts):
+def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, sample_verdicts, strict_mutants,
+           full_timeouts):
     """Check problem packages: reference 100 on every variant (twice, same records), starter 0,
     sample verdicts, mutants.yaml and mutants.lock."""
     from .sandbox import get_backend
@@ -358,7 +364,8 @@ def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, strict_mu
     be = get_backend(backend)
     click.echo(f"verifying with the {be.name} backend")
     rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo, all_variants=all_variants,
-                     run_samples=not no_samples, strict_mutants=strict_mutants, full_timeouts=full_timeouts)
+                     run_samples=not no_samples, strict_mutants=strict_mutants, full_timeouts=full_timeouts,
+                     sample_verdicts=list(sample_verdicts) or None)
     for pid, secs in rep.seconds.items():
         click.echo(f"time    {pid}: {secs:.1f}s")
     errors = sum(f.level == "error" for f in rep.findings)

@@ -173,9 +173,10 @@ def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
                    emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
                    run_samples: bool = True, strict_mutants: bool = False,
-                   full_timeouts: bool = False) -> list[Finding]:
+                   full_timeouts: bool = False, sample_verdicts: list[str] | None = None) -> list[Finding]:
     """Check one package (see ``judge verify``). Samples are judged with ``stop_at_timeout``
-    (the verdict is the full run's, see pipeline.judge) unless ``full_timeouts``."""
+    (the verdict is the full run's, see pipeline.judge) unless ``full_timeouts``;
+    ``sample_verdicts`` keeps only the samples expected to get one of these verdicts."""
     findings: list[Finding] = []
     if jobs <= 0:  # as many runs side by side as the CPUs hold, never oversubscribed
         import os
@@ -233,7 +234,7 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit("ok", f"public tests pass on the reference ({len(out.collected)})")
     if run_samples:
         _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
-                        only_samples, stop_at_timeout=not full_timeouts)
+                        only_samples, stop_at_timeout=not full_timeouts, verdicts=sample_verdicts)
     return findings
 
 
@@ -245,11 +246,13 @@ def _starter_run(p, backend, seed):
 
 
 def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
-                    stop_at_timeout: bool = True) -> None:
+                    stop_at_timeout: bool = True, verdicts: list[str] | None = None) -> None:
     """Every sample gets the verdict its folder names (on each variant in ``seeds``)."""
     todo = samples(p)
     if only_samples:
         todo = [(v, s) for v, s in todo if s.name in only_samples]
+    if verdicts:
+        todo = [(v, s) for v, s in todo if v in verdicts]
     todo = [(v, s, var) for v, s in todo for var in seeds]
     tag = len(seeds) > 1
 

@@ -1,6 +1,7 @@
 """The `judge` command as a user runs it: exit codes and one-line messages, never a traceback."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,17 @@ def test_verify_passes_on_the_fixture_problem(judge_cli):
     proc = judge_cli("verify", "toy", "--backend", "local", "-j", "2")
     assert proc.returncode == 0, proc.stdout
     assert "OK: 0 errors" in proc.stdout
+
+
+def test_verify_samples_filter_judges_only_those_verdicts_on_every_variant(judge_cli, fixture_root):
+    proc = judge_cli("verify", "toy", "--backend", "local", "-j", "2", "--all-variants", "--samples", "accepted")
+    assert proc.returncode == 0, proc.stdout
+    judged = [line.split()[2] for line in proc.stdout.splitlines()
+              if line.startswith("OK") and "(variant" in line]
+    accepted = sorted(p.name for p in (fixture_root / "submissions" / "toy" / "accepted").iterdir())
+    variants = int(re.search(r"^variants: (\d+)", (fixture_root / "problems" / "toy" / "problem.yaml")
+                             .read_text(), re.M).group(1))
+    assert sorted(judged) == sorted(f"accepted/{name}" for name in accepted for _ in range(variants))
 
 
 def test_verify_fails_on_a_wrong_sample_verdict(judge_cli, fixture_root, tmp_path, monkeypatch):
