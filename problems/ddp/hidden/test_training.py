@@ -145,14 +145,17 @@ def test_train_matches_single_process(ranks, rng, check):
 
 
 @pytest.mark.weight(3)
-def test_train_uneven_dataset(ranks, rng, check):
-    # 3 ranks, 3 * 4 * 3 + 10 = 46 samples: shards of 16, 15 and 15; 3 steps per epoch on every
-    # rank, the last 10 samples dropped. Rank 0's shard holds a 4th full local batch, so counting
-    # steps from the local shard (16 // 4 = 4) gives rank 0 a step, and a collective, the others skip
+@pytest.mark.parametrize("extra", [2, 10])
+def test_train_uneven_dataset(ranks, rng, check, extra):
+    # 3 ranks, batch 4: 3 steps per epoch on every rank and the last `extra` samples dropped.
+    # extra=2: 38 samples, shards of 13, 13 and 12: walking the shard with a short last batch
+    #   takes 4, 4 and 3 steps (rank 2 skips a collective the others call);
+    # extra=10: 46 samples, shards of 16, 15 and 15: counting full batches of the local shard
+    #   takes 4, 3 and 3 steps (rank 0 calls a collective the others skip).
     world_size, batch_size, epochs = 3, 4, 2
     template = make_mlp()
     states = [random_state(template, rng) for _ in range(world_size)]
-    X, Y = _dataset(rng, world_size * batch_size * 3 + 10)
+    X, Y = _dataset(rng, world_size * batch_size * 3 + extra)
     seed = int(rng.integers(0, 10_000))
     results = ranks(world_size, _train_task, states, X, Y, epochs, batch_size, seed, "momentum")
     losses, params = _single_process_train(states[0], X, Y, epochs, batch_size, seed, "momentum",
