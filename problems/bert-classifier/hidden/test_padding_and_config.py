@@ -100,7 +100,7 @@ def value_off(cfg):
 
 
 @pytest.mark.weight(2)
-def test_dropout_probabilities_are_separate(make_model, make_batch, torch_seed):
+def test_dropout_probabilities_are_separate(make_model, make_batch, torch_seed, check):
     probs = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.5)
     model, cfg = make_model(**probs)
     ids, mask, types = make_batch(cfg, 4, 8, padding="right")
@@ -123,6 +123,12 @@ def test_dropout_probabilities_are_separate(make_model, make_batch, torch_seed):
     with torch.no_grad():
         a, b = noisy(ids, mask, types), noisy(ids, mask, types)
     assert not torch.allclose(a, b), "hidden_dropout_prob had no effect in train mode"
+    model.eval()
+    noisy.eval()
+    with torch.no_grad():
+        check("eval_logits", model(ids, mask, types), **TOL)
+        check("value_off_eval_logits", eval_out, **TOL)
+        check("value_off_noisy_eval_logits", noisy(ids, mask, types), **TOL)
 
 
 @pytest.mark.weight(2)
