@@ -1,12 +1,13 @@
 """The `judge` command as a user runs it: exit codes and one-line messages, never a traceback."""
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from judge import problem as problems
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -111,8 +112,7 @@ def test_verify_samples_filter_judges_only_those_verdicts_on_every_variant(judge
     judged = [line.split()[2] for line in proc.stdout.splitlines()
               if line.startswith("OK") and "(variant" in line]
     accepted = sorted(p.name for p in (fixture_root / "submissions" / "toy" / "accepted").iterdir())
-    variants = int(re.search(r"^variants: (\d+)", (fixture_root / "problems" / "toy" / "problem.yaml")
-                             .read_text(), re.M).group(1))
+    variants = problems.load("toy", fixture_root).variants
     assert sorted(judged) == sorted(f"accepted/{name}" for name in accepted for _ in range(variants))
 
 
