@@ -5,18 +5,21 @@ For each problem, on its reference solution and variant 0's seed, with the refer
 records cached (computed once before timing, in a private JUDGE_HOME):
 
   cold    `python -m judge.cli submit P reference/P --seed S --json --backend docker --cold`
-  warm    the same without --cold, with a warm sandbox ready before the command starts
-          (the previous command's detached refill leaves one; the bench waits for it, as a
-          candidate's next submission would find it)
+  warm    the same without --cold, as every command after the first runs: the resident judge
+          (judge/resident/, left by the first command) judges it in a warm sandbox ready before
+          the command starts (the resident judge refills its pool; the bench waits for that, as
+          a candidate's next submission would find it)
+  oneshot the same with MLJUDGE_RESIDENT=0: the command judges in its own process (imports the
+          judge) in a warm sandbox that the previous command's detached refill left
   bare    `python -m judge.harness.run` on the hidden suite on the host, no sandbox, no judge
   server  (--server) `judge submit --server URL` against a `judge serve --backend docker` on
           127.0.0.1 (warm workers), the whole client command until the verdict is printed
 
-Median and spread (min-max) of -n runs each; ratios warm/bare, cold/bare, warm/cold.
+Median and spread (min-max) of -n runs each; ratios warm/bare, oneshot/bare, cold/bare, warm/cold.
 Also `judge --version` (the CLI's own start-up; --before DIR adds another checkout's).
 Goal (issue 13): warm/bare < 1.0 for the torch and TensorFlow problems, <= 1.1 for NumPy.
 
-    python bench/latency.py [PROBLEM ...] [-n 5] [--server] [--before /work/main]
+    python bench/latency.py [PROBLEM ...] [-n 5] [--server] [--before /work/main] [--modes cold,oneshot,warm,bare]
 
 Run it on a quiet machine: every figure is wall time.
 """
@@ -162,7 +165,7 @@ def main() -> int:
     ap.add_argument("-n", "--repeat", type=int, default=5)
     ap.add_argument("--server", action="store_true", help="also through `judge serve` (references of every variant are cached first)")
     ap.add_argument("--before", type=Path, default=None, help="another checkout whose `judge --version` to time too")
-    ap.add_argument("--modes", default="cold,warm,bare")
+    ap.add_argument("--modes", default="cold,oneshot,warm,bare")
     ns = ap.parse_args()
 
     from judge import problem as problems
@@ -177,6 +180,7 @@ def main() -> int:
           + (f", {cli_startup(ns.before, ns.repeat, home):.3f}s ({ns.before})" if ns.before else ""))
     server = ServerRun(home) if ns.server else None
     rows = []
+    judged_before = 0
     try:
         for pid in ns.problems or DEFAULT:
             p = problems.load(pid, REPO)
@@ -185,44 +189,57 @@ def main() -> int:
                 reference_output(p, s, DockerBackend())  # cached: not timed
             times = {m: [] for m in modes}
             env = env_for(home)
-            if "warm" in modes:
+            oneshot = env_for(home, MLJUDGE_RESIDENT="0")
+            if "warm" in modes or "oneshot" in modes:
                 key = warm_key(p, seed)
-                timed(submit_cmd(p, seed), env)  # leaves a warm sandbox behind (not timed)
+                timed(submit_cmd(p, seed), oneshot)  # leaves a warm sandbox behind (not timed)
+            if "warm" in modes:
+                subprocess.run([sys.executable, "-m", "judge.cli", "resident", "start"], cwd=REPO, env=env,
+                               check=True, capture_output=True)
             for _ in range(ns.repeat):
                 if "bare" in modes:
                     times["bare"].append(bare(p, seed, home))
                 if "cold" in modes:
                     times["cold"].append(timed(submit_cmd(p, seed, "--cold"), env))
-                if "warm" in modes:
-                    if not wait_warm(key):
-                        print(f"{pid}: no warm sandbox became ready; this warm run is cold", file=sys.stderr)
-                    times["warm"].append(timed(submit_cmd(p, seed), env))
+                for mode, how in (("oneshot", oneshot), ("warm", env)):
+                    if mode in modes:
+                        if not wait_warm(key):
+                            print(f"{pid}: no warm sandbox became ready; this {mode} run is cold", file=sys.stderr)
+                        times[mode].append(timed(submit_cmd(p, seed), how))
                 if server is not None:
                     times["server"].append(server.submit(p))
             if "warm" in modes:
                 wait_warm(key)  # let the refill finish before the next problem
+                st = json.loads(subprocess.run([sys.executable, "-m", "judge.cli", "resident", "status", "--json"],
+                                               cwd=REPO, env=env, capture_output=True, text=True).stdout)
+                served = st.get("judged", 0) - judged_before
+                judged_before = st.get("judged", 0)
+                if served != ns.repeat:
+                    raise SystemExit(f"{pid}: the resident judge served {served} of {ns.repeat} warm runs")
             rows.append((pid, {m: stats(v) for m, v in times.items()}))
             _print(rows[-1:], modes, header=len(rows) == 1)
     finally:
         if server is not None:
             server.stop()
+        subprocess.run([sys.executable, "-m", "judge.cli", "resident", "stop"], cwd=REPO, env=env_for(home),
+                       capture_output=True)
         subprocess.run([sys.executable, "-m", "judge.sandbox.warm", "sweep", "--all"], env=env_for(home),
                        capture_output=True)
     return 0
 
 
 def _print(rows, modes, header=True) -> None:
-    cols = [m for m in ("cold", "warm", "bare", "server") if m in modes]
+    cols = [m for m in ("cold", "oneshot", "warm", "bare", "server") if m in modes]
     if header:
         print(f"{'problem':18} " + " ".join(f"{m + ' s (spread)':>17}" for m in cols)
-              + "  warm/bare  cold/bare  warm/cold" + ("  server/bare" if "server" in cols else ""))
+              + "  warm/bare  oneshot/bare  cold/bare  warm/cold" + ("  server/bare" if "server" in cols else ""))
     for pid, st in rows:
         line = f"{pid:18} " + " ".join(f"{st[m][0]:8.2f} ({st[m][1]:5.2f}) " for m in cols)
 
         def ratio(a, b):
             return f"{st[a][0] / st[b][0]:9.2f}" if a in st and b in st and st[b][0] else f"{'-':>9}"
 
-        line += f"  {ratio('warm', 'bare')}  {ratio('cold', 'bare')}  {ratio('warm', 'cold')}"
+        line += f"  {ratio('warm', 'bare')}  {ratio('oneshot', 'bare'):>12}  {ratio('cold', 'bare')}  {ratio('warm', 'cold')}"
         if "server" in cols:
             line += f"  {ratio('server', 'bare'):>11}"
         print(line, flush=True)

@@ -15,6 +15,7 @@ from . import __version__, i18n
 from .client.commands import SERVER, login_cmd, logout_cmd, print_result, remote, spinner_status, status_cmd, unpack
 from .errors import JudgeError
 from .server.commands import invite as invite_cmd
+from .resident.commands import resident as resident_group
 from .server.commands import serve as serve_cmd
 from .server.commands import token as token_group
 from .verdict import ORDER as VERDICTS
@@ -237,9 +238,15 @@ def submit(problem, path, backend, seed, label, as_json, audience, lang, server,
         return
     import os
 
-    if os.environ.get("MLJUDGE_WARM") == "1":
-        os.environ["MLJUDGE_WARM"] = "linger"  # one job per command: leave a warm sandbox for the next one
-    doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
+    from .resident import client as resident
+
+    doc = resident.submit(problem, path, seed, label) if resident.wanted(backend) else None
+    if doc is None:  # no resident judge (or another code or environment): judge here
+        if os.environ.get("MLJUDGE_WARM") == "1":
+            os.environ["MLJUDGE_WARM"] = "linger"  # one job per command: leave a warm sandbox for the next one
+        doc = service.submit(problem, path, backend=backend, seed=seed, label=label)
+        if doc.get("backend") == "docker" and os.environ.get("MLJUDGE_WARM") and resident.wanted(backend):
+            resident.start()  # for the next command (detached; see judge/resident)
     _emit_result(doc, as_json, audience, lang)
 
 
@@ -429,7 +436,7 @@ def _register(cmd) -> None:
 
 from .queue.commands import worker as worker_cmd  # noqa: E402  (judge worker: scale-out, docs/deploy.md)
 
-for _cmd in (serve_cmd, token_group, invite_cmd, login_cmd, logout_cmd, status_cmd, worker_cmd):
+for _cmd in (serve_cmd, resident_group, token_group, invite_cmd, login_cmd, logout_cmd, status_cmd, worker_cmd):
     _register(_cmd)
     main.add_command(_cmd)
 

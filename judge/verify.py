@@ -269,7 +269,10 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
         return expected, path, var, doc, None
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for expected, path, var, doc, err in pool.map(judge_sample, todo):
+        # the longest first (a time-limit sample runs its whole per-test limit), so they run beside
+        # the others instead of alone at the end; findings still come out in folder order
+        started = {id(item): pool.submit(judge_sample, item) for item in sorted(todo, key=_expected_cost)}
+        for expected, path, var, doc, err in (started[id(item)].result() for item in todo):
             rel = f"{expected}/{path.name}" + (f" (variant {var})" if tag else "")
             if err and err.startswith("skip: "):
                 emit("warning", f"{rel}: {err[6:]}")
@@ -282,6 +285,12 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
                 cut = ", stopped at the first timeout" if _stopped(doc) else ""
                 emit("ok", f"{rel}: {expected} (score {doc['score']:g}{cut}, "
                            f"{(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
+
+
+def _expected_cost(item) -> int:
+    """Which samples to start first: time limits, then memory limits (a job that fills its limit
+    pages for seconds), then the rest, in their order."""
+    return {"time_limit_exceeded": 0, "memory_limit_exceeded": 1}.get(item[0], 2)
 
 
 def _stopped(doc: dict) -> bool:

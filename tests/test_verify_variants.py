@@ -4,6 +4,7 @@ The `flip` problem is built here: its reference records the same check twice in
 one test on variant 1 only (as quantization did), so only variant 1 fails.
 """
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -96,4 +97,27 @@ def test_all_variants_judges_samples_on_every_variant(fixture_root, local_backen
     found = verify_problem(p, local_backend, emit_line=lines.append, all_variants=True, only_samples=["no-scale"])
     assert [f.text.split(":")[0] for f in found if "no-scale" in f.text] == \
         ["partial/no-scale (variant 0)", "partial/no-scale (variant 1)"], lines
+    assert not any(f.level == "error" for f in found), lines
+
+
+def test_time_limit_samples_start_first_and_findings_keep_folder_order(fixture_root, local_backend, monkeypatch):
+    """A time-limit sample runs out its whole limit: started last, it runs alone at the end."""
+    import judge.verify as verify_mod
+
+    started = []
+    real = verify_mod.judge
+
+    def recording(p, sub, seed, backend, **kw):
+        started.append(Path(sub.source).parent.name)
+        return real(p, sub, seed, backend, **kw)
+
+    monkeypatch.setattr(verify_mod, "judge", recording)
+    p = problems.load("toy", fixture_root)
+    lines = []
+    found = verify_problem(p, local_backend, jobs=2, emit_line=lines.append,
+                           only_samples=["loop", "no-scale", "spin", "zeros"])
+    assert "time_limit_exceeded" in started[:2], started  # among the first two, on the 2 threads
+    assert sorted(started) == ["accepted", "partial", "time_limit_exceeded", "wrong_answer"]
+    sample_lines = [f.text.split(":")[0] for f in found if "/" in f.text.split(":")[0]]
+    assert sample_lines == ["accepted/loop", "partial/no-scale", "time_limit_exceeded/spin", "wrong_answer/zeros"]
     assert not any(f.level == "error" for f in found), lines

@@ -1,0 +1,97 @@
+"""What `judge submit` and the resident judge say to each other: one request, one answer,
+each a length-prefixed JSON document on a Unix socket. Standard library only: the
+command imports this before it knows whether it will judge by itself."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent  # the judge package
+ENV_PREFIXES = ("MLJUDGE_", "JUDGE_", "DOCKER_")
+# set per command by the CLI, or about the resident judge itself: they do not change a verdict
+ENV_IGNORED = frozenset({"MLJUDGE_WARM", "MLJUDGE_RESIDENT", "MLJUDGE_RESIDENT_IDLE", "JUDGE_TOKEN"})
+HEADER = struct.Struct("!I")
+
+
+def run_dir() -> Path:
+    """``JUDGE_HOME/run`` (JUDGE_HOME as judge.secret.judge_home reads it)."""
+    home = os.environ.get("JUDGE_HOME")
+    return (Path(home) if home else Path.home() / ".local" / "share" / "mljudge") / "run"
+
+
+def socket_path() -> Path:
+    return run_dir() / "resident.sock"
+
+
+def code_digest() -> str:
+    """The interpreter and every module of the judge package (name, size, mtime): a resident
+    judge only serves a command that would run the same code."""
+    h = hashlib.sha256(sys.executable.encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path.relative_to(PACKAGE)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def environment() -> dict[str, str]:
+    """The variables that can change how the judge judges (secret, root, store, limits …)."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES) and k not in ENV_IGNORED}
+
+
+def send(sock: socket.socket, doc: dict) -> None:
+    data = json.dumps(doc).encode()
+    sock.sendall(HEADER.pack(len(data)) + data)
+
+
+def _read(sock: socket.socket, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def recv(sock: socket.socket) -> dict | None:
+    """The next document, or None when the other side closed first."""
+    head = _read(sock, HEADER.size)
+    if head is None:
+        return None
+    body = _read(sock, HEADER.unpack(head)[0])
+    return None if body is None else json.loads(body)
+
+
+def connect(timeout: float = 2.0) -> socket.socket | None:
+    """A connection to this JUDGE_HOME's resident judge, or None when none listens."""
+    path = socket_path()
+    if not path.exists():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def call(request: dict, timeout: float | None = None) -> dict | None:
+    """Send one request; the answer, or None when no resident judge answered it."""
+    sock = connect()
+    if sock is None:
+        return None
+    try:
+        sock.settimeout(timeout)
+        send(sock, {**request, "code": code_digest(), "env": environment()})
+        return recv(sock)
+    except OSError:
+        return None
+    finally:
+        sock.close()
