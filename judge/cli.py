@@ -359,12 +359,18 @@ def batch(problem, folder, jobs, out, backend, seed, threshold):
 @click.option("--strict-mutants", is_flag=True, help="a missing mutants.lock is an error, not a warning")
 @click.option("--full-timeouts", is_flag=True,
               help="run a sample's remaining tests after one times out (default: stop there; same verdict)")
+@click.option("--write-lock", is_flag=True,
+              help="after a verification without error that judged every sample, record their verdicts "
+                   "in problems/ID/verify.lock")
+@click.option("--use-lock", is_flag=True,
+              help="do not judge again the samples of a problem whose verify.lock is current (CI); the "
+                   "other checks run")
 @COLD
 @handled
 def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, sample_verdicts, strict_mutants,
-           full_timeouts):
+           full_timeouts, write_lock, use_lock):
     """Check problem packages: reference 100 on every variant (twice, same records), starter 0,
-    sample verdicts, mutants.yaml and mutants.lock."""
+    sample verdicts, mutants.yaml and mutants.lock (and verify.lock with --write-lock / --use-lock)."""
     from .sandbox import get_backend
     from .verify import verify as run_verify
 
@@ -372,7 +378,7 @@ def verify(problem_ids, backend, seed, jobs, all_variants, no_samples, sample_ve
     click.echo(f"verifying with the {be.name} backend")
     rep = run_verify(list(problem_ids), be, seed=seed, jobs=jobs, emit_line=click.echo, all_variants=all_variants,
                      run_samples=not no_samples, strict_mutants=strict_mutants, full_timeouts=full_timeouts,
-                     sample_verdicts=list(sample_verdicts) or None)
+                     sample_verdicts=list(sample_verdicts) or None, write_lock=write_lock, use_lock=use_lock)
     for pid, secs in rep.seconds.items():
         click.echo(f"time    {pid}: {secs:.1f}s")
     errors = sum(f.level == "error" for f in rep.findings)

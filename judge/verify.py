@@ -173,10 +173,14 @@ def mutation_findings(p: problems.Problem, strict_mutants: bool = False) -> list
 def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = None, jobs: int = 1,
                    emit_line=print, only_samples: list[str] | None = None, all_variants: bool = False,
                    run_samples: bool = True, strict_mutants: bool = False,
-                   full_timeouts: bool = False, sample_verdicts: list[str] | None = None) -> list[Finding]:
+                   full_timeouts: bool = False, sample_verdicts: list[str] | None = None,
+                   use_lock: bool = False, write_lock: bool = False) -> list[Finding]:
     """Check one package (see ``judge verify``). Samples are judged with ``stop_at_timeout``
     (the verdict is the full run's, see pipeline.judge) unless ``full_timeouts``;
-    ``sample_verdicts`` keeps only the samples expected to get one of these verdicts."""
+    ``sample_verdicts`` keeps only the samples expected to get one of these verdicts.
+    ``use_lock``: samples recorded in a current verify.lock are not judged again;
+    ``write_lock``: after a verification without error that judged every sample, write it
+    (judge/verify_lock.py)."""
     findings: list[Finding] = []
     if jobs <= 0:  # as many runs side by side as the CPUs hold, never oversubscribed
         import os
@@ -232,9 +236,29 @@ def verify_problem(p: problems.Problem, backend: Backend, seed: int | None = Non
         emit("error", f"public tests fail on the reference: {', '.join(bad[:3]) or 'run failed'}")
     else:
         emit("ok", f"public tests pass on the reference ({len(out.collected)})")
-    if run_samples:
-        _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
-                        only_samples, stop_at_timeout=not full_timeouts, verdicts=sample_verdicts)
+    if not run_samples:
+        return findings
+    whole = not (only_samples or sample_verdicts or all_variants)  # every sample, on one variant
+    names = [f"{v}/{s.name}" for v, s in samples(p)]
+    if use_lock and whole:
+        from . import verify_lock
+
+        data, why = verify_lock.current(p, seed, backend.name, names)
+        if data is not None:
+            emit("ok", f"samples: {len(names)} verdicts recorded in {verify_lock.LOCK_NAME} for this package, "
+                       f"judge and seed; not judged again")
+            return findings
+        emit("ok", f"samples judged: {why}")
+    seen = _verify_samples(p, backend, {v: seeds[v] for v in (refs if all_variants else [first])}, jobs, emit,
+                           only_samples, stop_at_timeout=not full_timeouts, verdicts=sample_verdicts)
+    if write_lock:
+        from . import verify_lock
+
+        if not whole or any(f.level == "error" for f in findings) or sorted(seen) != sorted(names):
+            emit("warning", f"{verify_lock.LOCK_NAME} not written: it needs every sample judged, without error")
+        else:
+            path = verify_lock.write(p, seed, backend.name, seen)
+            emit("ok", f"wrote {path.relative_to(p.root)}")
     return findings
 
 
@@ -246,8 +270,9 @@ def _starter_run(p, backend, seed):
 
 
 def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
-                    stop_at_timeout: bool = True, verdicts: list[str] | None = None) -> None:
-    """Every sample gets the verdict its folder names (on each variant in ``seeds``)."""
+                    stop_at_timeout: bool = True, verdicts: list[str] | None = None) -> dict[str, tuple[str, float]]:
+    """Every sample gets the verdict its folder names (on each variant in ``seeds``); the
+    (verdict, score) of each judged sample, by ``folder/name`` (the last variant's)."""
     todo = samples(p)
     if only_samples:
         todo = [(v, s) for v, s in todo if s.name in only_samples]
@@ -255,6 +280,7 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
         todo = [(v, s) for v, s in todo if v in verdicts]
     todo = [(v, s, var) for v, s in todo for var in seeds]
     tag = len(seeds) > 1
+    seen: dict[str, tuple[str, float]] = {}
 
     def judge_sample(item):
         expected, path, var = item
@@ -274,6 +300,8 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
         started = {id(item): pool.submit(judge_sample, item) for item in sorted(todo, key=_expected_cost)}
         for expected, path, var, doc, err in (started[id(item)].result() for item in todo):
             rel = f"{expected}/{path.name}" + (f" (variant {var})" if tag else "")
+            if doc is not None:
+                seen[f"{expected}/{path.name}"] = doc["verdict"], doc["score"]
             if err and err.startswith("skip: "):
                 emit("warning", f"{rel}: {err[6:]}")
             elif err:
@@ -285,6 +313,7 @@ def _verify_samples(p, backend, seeds: dict[int, int], jobs, emit, only_samples,
                 cut = ", stopped at the first timeout" if _stopped(doc) else ""
                 emit("ok", f"{rel}: {expected} (score {doc['score']:g}{cut}, "
                            f"{(doc.get('run') or {}).get('wall_seconds', 0):.1f}s)")
+    return seen
 
 
 def _expected_cost(item) -> int:
@@ -300,7 +329,7 @@ def _stopped(doc: dict) -> bool:
 def verify(problem_ids: list[str], backend: Backend, seed: int | None = None, jobs: int = 1,
            emit_line=print, root: Path | None = None, **options) -> Report:
     """Verify problems; ``options`` go to verify_problem (all_variants, run_samples, strict_mutants,
-    full_timeouts).
+    full_timeouts, sample_verdicts, use_lock, write_lock).
     ``Report.seconds`` holds each problem's verification time."""
     root = root or problems.find_root()
     ids = problem_ids or problems.list_ids(root)

@@ -1,5 +1,6 @@
-"""`judge verify` on every shipped problem: reference 100 (twice, same records),
-starter 0, public tests pass, each sample gets the verdict its folder names, and a
+"""`judge verify --use-lock` on every shipped problem: reference 100 on every variant
+(twice, same records), starter 0, public tests pass, each sample gets the verdict its
+folder names (judged here unless a current verify.lock records it), and a
 mutants.lock of the current package at 100 % (a missing lock fails here).
 
 Uses the docker backend when an engine and the image are there; with
@@ -49,7 +50,9 @@ def test_verify(problem_id, backend, monkeypatch):
     start = time.monotonic()
     try:
         # 0: as the CPUs hold; strict: every shipped problem has a mutants.lock at 100 %
-        findings = verify_problem(p, backend, jobs=0, emit_line=lines.append, strict_mutants=True)
+        # use_lock: a problem whose verify.lock is current (same package, samples, judging code and
+        # seed) has its samples' verdicts on record and they are not judged again; the rest runs
+        findings = verify_problem(p, backend, jobs=0, emit_line=lines.append, strict_mutants=True, use_lock=True)
     finally:
         backend.release()  # this problem's idle warm sandboxes: the next one needs its own
     lines.append(f"time    {problem_id}: {time.monotonic() - start:.1f}s")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from judge import problem as problems
 from judge.mutants import lock
@@ -121,3 +122,62 @@ def test_time_limit_samples_start_first_and_findings_keep_folder_order(fixture_r
     sample_lines = [f.text.split(":")[0] for f in found if "/" in f.text.split(":")[0]]
     assert sample_lines == ["accepted/loop", "partial/no-scale", "time_limit_exceeded/spin", "wrong_answer/zeros"]
     assert not any(f.level == "error" for f in found), lines
+
+
+def test_verify_lock_records_sample_verdicts_and_a_current_one_spares_judging_them(
+        fixture_root, tmp_path, local_backend, monkeypatch):
+    import judge.verify as verify_mod
+    from judge import verify_lock
+
+    root = tmp_path / "repo"
+    shutil.copytree(fixture_root, root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("JUDGE_ROOT", str(root))
+    p = problems.load("toy", root)
+    names = sorted(f"{v}/{s.name}" for v, s in verify_mod.samples(p))
+    # a filtered verification does not write one
+    found = verify_problem(p, local_backend, jobs=2, emit_line=None, only_samples=["loop"], write_lock=True)
+    assert not verify_lock.lock_path(p).exists()
+    assert any("verify.lock not written" in f.text for f in found)
+    found = verify_problem(p, local_backend, jobs=2, emit_line=None, write_lock=True)
+    assert not any(f.level == "error" for f in found), [f.line() for f in found]
+    data = yaml.safe_load(verify_lock.lock_path(p).read_text())
+    assert sorted(data["samples"]) == names and data["backend"] == "local"
+    assert data["samples"]["partial/no-scale"]["verdict"] == "partial"
+    assert data["seed"] == p.seed_for_variant(0)
+
+    judged = []
+    real = verify_mod.judge
+    monkeypatch.setattr(verify_mod, "judge", lambda *a, **kw: judged.append(a[1].source) or real(*a, **kw))
+    found = verify_problem(p, local_backend, jobs=2, emit_line=None, use_lock=True)
+    assert judged == [] and any("not judged again" in f.text for f in found)
+    assert not any(f.level == "error" for f in found)
+    # the mutation lock is not made stale by it
+    assert verify_lock.LOCK_NAME in lock.SKIP
+
+    seed = p.seed_for_variant(0)
+    assert verify_lock.current(p, seed + 1, "local", names)[1].startswith("verify.lock was judged on seed")
+    assert "backend" in verify_lock.current(p, seed, "docker", names)[1]
+    assert verify_lock.current(p, seed, "local", names[1:])[1] == "verify.lock names other samples"
+    sample = root / "submissions" / "toy" / "partial" / "no-scale"
+    target = next(sample.rglob("*.py"))
+    target.write_text(target.read_text() + "\n# edited\n")
+    assert "stale" in verify_lock.current(p, seed, "local", names)[1]
+    found = verify_problem(p, local_backend, jobs=2, emit_line=None, use_lock=True, only_samples=None)
+    assert len(judged) == len(names) and any("samples judged: verify.lock is stale" in f.text for f in found)
+
+
+def test_verify_lock_digest_follows_the_judging_code_not_the_rest(fixture_root, tmp_path, monkeypatch):
+    from judge import verify_lock
+
+    pkg = tmp_path / "copy" / "judge"
+    shutil.copytree(verify_lock.PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__", "templates", "locale"))
+    monkeypatch.setattr(verify_lock, "PACKAGE", pkg)
+    p = problems.load("toy", fixture_root)
+    before = verify_lock.digest(p)
+    (pkg / "service.py").write_text((pkg / "service.py").read_text() + "\n# not judging code\n")
+    assert verify_lock.digest(p) == before
+    (pkg / "compare.py").write_text((pkg / "compare.py").read_text() + "\n# judging code\n")
+    changed = verify_lock.digest(p)
+    assert changed != before
+    (pkg / "harness" / "plugin.py").write_text((pkg / "harness" / "plugin.py").read_text() + "\n# the sandbox side\n")
+    assert verify_lock.digest(p) != changed

@@ -183,3 +183,58 @@ def test_the_pool_leaves_nothing_behind(warm_dir, backends, tmp_path):
     pool.close()
     assert not [c for c in _labelled(client, key) if c.labels.get("mljudge.owner") == pool.owner]
     assert not any(e.exists() for e in entries)
+
+
+NO_DYNAMO = """
+    import sys
+
+    PRELOADED = "torch._dynamo" in sys.modules  # before this suite imported anything
+
+    def test_plain_torch():
+        import torch
+        assert PRELOADED is {preloaded}
+        assert float(torch.ones(2).sum()) == 2.0
+"""
+
+WITH_DYNAMO = """
+    import sys
+
+    PRELOADED = "torch._dynamo" in sys.modules
+
+    def test_an_optimizer_step():
+        import torch
+        assert PRELOADED is {preloaded}
+        w = torch.nn.Parameter(torch.ones(2))
+        opt = torch.optim.SGD([w], lr=0.1)
+        w.sum().backward()
+        opt.step()
+        assert "torch._dynamo" in sys.modules
+"""
+
+
+@pytest.mark.slow
+def test_a_warm_sandbox_preloads_the_optional_modules_the_last_run_of_its_kind_imported(backends, tmp_path):
+    """torch._dynamo (1.4 s of CPU) is preloaded only after a run of the same kind imported it:
+    warm-ups must not spend CPU on what the suites never use."""
+    cold, hot, pool = backends
+
+    def run(name, code, preloaded):
+        job = _toy_job(tmp_path, name, code.replace("{preloaded}", str(preloaded)))
+        job.runtime = "torch"
+        assert pool.prewarm(job) is not None
+        r = hot.run(job)
+        out = read_output(job.out_dir)
+        assert r.details.get("warm") is True and r.error is None, r.stderr[-800:]
+        assert [t.outcome for t in out.tests.values()] == ["passed"], r.stdout[-1500:]
+        return warm.slots.preload_hint(warm.spec_of(hot._prepare(job))["key"])
+
+    assert run("first", NO_DYNAMO, False) == ""  # nothing known yet: no optional module
+    assert run("second", WITH_DYNAMO, False) == "torch._dynamo"  # it imported it: learnt
+    assert run("third", WITH_DYNAMO, True) == "torch._dynamo"
+    # preloaded, a module is in every run's list: it stays until a cold run shows it unused
+    assert run("fourth", NO_DYNAMO, True) == "torch._dynamo"
+    job = _toy_job(tmp_path, "cold", NO_DYNAMO.replace("{preloaded}", "False"))
+    job.runtime = "torch"
+    assert cold.run(job).error is None
+    warm.slots.learn(warm.spec_of(hot._prepare(job)), job.out_dir)
+    assert run("fifth", NO_DYNAMO, False) == ""

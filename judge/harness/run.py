@@ -66,7 +66,23 @@ def main(argv=None) -> int:
     os.makedirs(ns.out, exist_ok=True)
     import pytest
 
-    return int(pytest.main(build_args(ns)))
+    code = int(pytest.main(build_args(ns)))
+    _write_imports(ns.out)
+    return code
+
+
+def _write_imports(out: str) -> None:
+    """Which optional modules the suite imported (warm.OPTIONAL): the judge preloads them in the
+    next warm sandbox of the same kind. Written last; the job may have filled the folder."""
+    import json
+
+    from .warm import imported
+
+    try:
+        with open(os.path.join(out, "imports.json"), "w", encoding="utf-8") as fh:
+            json.dump(imported(), fh)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The submitting command's side: use a resident judge when one answers, start one, stop one."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def start(wait: float = 0.0, idle: float | None = None) -> dict | None:
     if st is not None and st.get("code") == protocol.code_digest():
         return st
     if st is not None:
-        stop(wait=30)
+        stop()
     run = protocol.run_dir()
     run.mkdir(parents=True, exist_ok=True)
     os.chmod(run, 0o700)
@@ -66,11 +67,13 @@ def start(wait: float = 0.0, idle: float | None = None) -> dict | None:
     return None
 
 
-def stop(wait: float = 30.0) -> bool:
-    """Ask it to end; with ``wait``, until its socket is gone. False when none answered."""
+def stop(wait: float = 60.0) -> bool:
+    """Ask it to end; with ``wait``, until it has ended (its warm sandboxes removed, its lock
+    released). False when none answered."""
     if protocol.call({"op": "stop"}, timeout=10) is None:
         return False
-    end = time.monotonic() + wait
-    while time.monotonic() < end and protocol.socket_path().exists():
-        time.sleep(0.1)
+    if wait > 0:
+        with open(protocol.run_dir() / "resident.lock", "a+") as fh:
+            if protocol.take_lock(fh, wait):
+                fcntl.flock(fh, fcntl.LOCK_UN)
     return True

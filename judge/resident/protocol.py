@@ -3,12 +3,14 @@ each a length-prefixed JSON document on a Unix socket. Standard library only: th
 command imports this before it knows whether it will judge by itself."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the judge package
@@ -26,6 +28,20 @@ def run_dir() -> Path:
 
 def socket_path() -> Path:
     return run_dir() / "resident.sock"
+
+
+def take_lock(fh, wait: float) -> bool:
+    """An exclusive flock on ``fh`` (the resident judge holds ``run/resident.lock`` while it lives),
+    retried for up to ``wait`` seconds."""
+    end = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.1)
 
 
 def code_digest() -> str:

@@ -1,7 +1,6 @@
 """The resident judge's process: ``python -m judge.resident [--idle SECONDS]``."""
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import socket
@@ -109,9 +108,7 @@ def serve(idle: float, ready=None) -> int:
     run.mkdir(parents=True, exist_ok=True)
     os.chmod(run, 0o700)
     lock = open(run / "resident.lock", "a+")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not protocol.take_lock(lock, wait=60.0):  # one that was asked to stop may still be cleaning up
         print("a resident judge already runs for this JUDGE_HOME", file=sys.stderr)
         return 1
     lock.truncate(0)

@@ -178,7 +178,9 @@ class DockerBackend(Backend):
         pool = pool_for(self)
         with pool.job_running():  # no warming up while the CPUs are taken
             result = pool.run(prep)
-            return result if result is not None else self._run_cold(prep)
+            result = result if result is not None else self._run_cold(prep)
+        pool.learn(prep)  # what the next warm sandbox of this kind preloads
+        return result
 
     def _prepare(self, job: Job) -> "Prepared | RunResult":
         """Check the job and build the container's settings (shared by cold and warm runs)."""

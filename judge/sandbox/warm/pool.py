@@ -25,6 +25,7 @@ from .slots import (
     count,
     create,
     discard,
+    learn,
     mem_available,
     spec_of,
     wait_ready,
@@ -78,6 +79,11 @@ class WarmPool:
             return self._hand_over(client, slot, prep, spec)
         finally:
             client.close()
+
+    def learn(self, prep) -> None:
+        spec = spec_of(prep)
+        if spec is not None:
+            learn(spec, prep.out_dir)
 
     @contextlib.contextmanager
     def job_running(self):

@@ -119,6 +119,42 @@ def count(key: str) -> tuple[int, int]:
     return ready, warming
 
 
+def _hint_path(key: str) -> Path:
+    return base_dir() / "hints" / key
+
+
+def learn(spec: dict, out_dir: Path) -> None:
+    """Keep which optional modules a run of this kind imported (the harness's imports.json,
+    written inside the sandbox: only names the waiter's allow-list knows are ever loaded)."""
+    try:
+        fd = os.open(Path(out_dir) / "imports.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            names = json.loads(fh.read(4096))
+    except (OSError, ValueError):
+        return
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.replace(".", "").replace("_", "").isalnum()
+                                              for n in names):
+        return
+    path = _hint_path(spec["key"])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(",".join(sorted(names)))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def preload_hint(key: str) -> str:
+    """The optional modules to preload for this kind: those the last run of it had imported (a
+    run in a sandbox that preloaded one has it too, so it stays until a cold run shows it unused);
+    none while no run is known."""
+    try:
+        return _hint_path(key).read_text()
+    except OSError:
+        return ""
+
+
 def create(client, spec: dict, owner: str, idle: float = IDLE_SECONDS) -> Path:
     """Create and start one warm container of ``spec``; returns its folder."""
     name = f"mljudge-warm-{uuid.uuid4().hex[:16]}"
@@ -129,7 +165,7 @@ def create(client, spec: dict, owner: str, idle: float = IDLE_SECONDS) -> Path:
     (entry / "out").mkdir()
     os.chmod(entry / "out", 0o777)  # the sandbox user differs from the judge's
     kw = json.loads(json.dumps(spec["create"]))
-    kw["command"] = [*kw["command"], f"{idle:g}"]
+    kw["command"] = [*kw["command"], f"{idle:g}", preload_hint(spec["key"])]
     kw["name"] = name
     kw["labels"] = {"mljudge": "1", "mljudge.warm": spec["key"], "mljudge.owner": owner,
                     "mljudge.label": "warm", "mljudge.created": str(int(time.time())),
