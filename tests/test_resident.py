@@ -170,3 +170,30 @@ def test_the_code_digest_follows_the_judge_package(tmp_path, monkeypatch):
     assert protocol.code_digest() == before
     (pkg / "sub" / "b.py").write_text("y = 22\n")
     assert protocol.code_digest() != before
+
+
+@pytest.mark.slow
+def test_a_resident_judge_of_older_code_is_replaced_and_the_command_judges_meanwhile(resident_env):
+    env = resident_env
+    old = subprocess.Popen([sys.executable, "-c", "import judge.resident.protocol as p; p.code_digest = lambda: 'old'; "
+                            "from judge.resident.server import serve; serve(900)"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(300):
+            if protocol.socket_path().exists() and status(env).get("running"):
+                break
+            time.sleep(0.1)
+        st = status(env)
+        assert st["pid"] == old.pid and not st["current"]
+        sample = next((FIXTURE_ROOT / "submissions" / "toy" / "accepted").iterdir())
+        judged = cli(env, "submit", "toy", sample, "--json")
+        assert judged.returncode == 0 and json.loads(judged.stdout)["verdict"] == "accepted", judged.stderr
+        assert old.wait(timeout=120) == 0  # asked to stop: it ended by itself
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not status(env).get("current"):
+            time.sleep(0.2)
+        st = status(env)
+        assert st["current"] and st["pid"] != old.pid and st["judged"] == 0  # the command judged it itself
+    finally:
+        if old.poll() is None:
+            old.kill()

@@ -44,11 +44,12 @@ def status() -> dict | None:
 def start(wait: float = 0.0, idle: float | None = None) -> dict | None:
     """Start one, detached, unless one answers; with ``wait``, up to that many seconds until it
     answers (its status, or None)."""
+    code = protocol.code_digest()
     st = status()
-    if st is not None and st.get("code") == protocol.code_digest():
+    if st is not None and st.get("code") == code:
         return st
     if st is not None:
-        stop()
+        stop(wait=0)  # older code: the new one takes over once it has ended (server.serve waits)
     run = protocol.run_dir()
     run.mkdir(parents=True, exist_ok=True)
     os.chmod(run, 0o700)
@@ -61,7 +62,7 @@ def start(wait: float = 0.0, idle: float | None = None) -> dict | None:
     end = time.monotonic() + wait
     while time.monotonic() < end:
         st = status()
-        if st is not None:
+        if st is not None and st.get("code") == code:
             return st
         time.sleep(0.1)
     return None

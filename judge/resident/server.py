@@ -34,7 +34,7 @@ class Resident:
 
     def status(self) -> dict:
         return {"pid": os.getpid(), "code": self.code, "env": self.env, "judged": self.judged,
-                "active": self.active, "started": self.started, "idle_limit": self.idle}
+                "active": max(0, self.active - 1), "started": self.started, "idle_limit": self.idle}
 
     def handle(self, req: dict) -> dict:
         op = req.get("op")
@@ -46,8 +46,6 @@ class Resident:
             return {"mismatch": "environment"}
         if op != "submit":
             return {"error": f"unknown request {op!r}", "exit_code": 3}
-        with self.lock:
-            self.active += 1
         try:
             return {"doc": self.submit(req)}
         except Exception as exc:  # the command prints it as it prints its own errors
@@ -58,9 +56,13 @@ class Resident:
             return {"error": f"internal error: {type(exc).__name__}: {exc}", "exit_code": 3}
         finally:
             with self.lock:
-                self.active -= 1
                 self.judged += 1
-                self.last = time.monotonic()
+
+    def busy(self, n: int) -> None:
+        """A connection opened (+1) or answered (-1): it ends only when none is open."""
+        with self.lock:
+            self.active += n
+            self.last = time.monotonic()
 
     def submit(self, req: dict) -> dict:
         from .. import problem as problems
@@ -82,19 +84,24 @@ class _Handler(socketserver.BaseRequestHandler):
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         if struct.unpack("3i", creds)[1] != os.getuid():
             return  # only the user who started it may use it
+        resident = self.server.resident
+        resident.busy(+1)
         try:
-            req = protocol.recv(sock)
-        except (OSError, ValueError):
-            return
-        if not isinstance(req, dict):
-            return
-        answer = self.server.resident.handle(req)
-        try:
-            protocol.send(sock, answer)
-        except OSError:
-            pass  # the command went away (Ctrl-C); the result is stored all the same
-        if req.get("op") == "stop":
-            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            try:
+                req = protocol.recv(sock)
+            except (OSError, ValueError):
+                return
+            if not isinstance(req, dict):
+                return
+            answer = resident.handle(req)
+            try:
+                protocol.send(sock, answer)
+            except OSError:
+                pass  # the command went away (Ctrl-C); the result is stored all the same
+            if req.get("op") == "stop":
+                threading.Thread(target=self.server.shutdown, daemon=True).start()
+        finally:
+            resident.busy(-1)
 
 
 class _Server(socketserver.ThreadingUnixStreamServer):
@@ -138,8 +145,11 @@ def serve(idle: float, ready=None) -> int:
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
-        path.unlink(missing_ok=True)  # ours: we hold the lock
+        path.unlink(missing_ok=True)  # ours: we hold the lock; no new command comes here now
         server.server_close()
+        end = time.monotonic() + 900
+        while resident.active and time.monotonic() < end:  # judgings under way finish and answer
+            time.sleep(0.2)
         from ..sandbox import warm
 
         warm.close_all()  # the warm sandboxes it made
