@@ -116,7 +116,7 @@ def test_it_ends_when_idle_and_removes_its_warm_sandboxes(resident_env):
     env = resident_env
     import docker
 
-    assert cli(env, "resident", "start", "--idle", 15).returncode == 0
+    assert cli(env, "resident", "start", "--idle", 25).returncode == 0
     sample = next((FIXTURE_ROOT / "submissions" / "toy" / "accepted").iterdir())
     assert cli(env, "submit", "toy", sample, "--json").returncode == 0
     pid = status(env)["pid"]
@@ -126,10 +126,13 @@ def test_it_ends_when_idle_and_removes_its_warm_sandboxes(resident_env):
         return [c for c in client.containers.list(all=True, filters={"label": "mljudge.warm"})
                 if (c.labels.get("mljudge.owner") or "").endswith(f":{pid}")]
 
-    end = time.monotonic() + 14
+    end = time.monotonic() + 15
     while time.monotonic() < end and not its_containers():
         time.sleep(0.3)
     assert its_containers(), "it did not refill its pool after the job"
+    time.sleep(4)
+    # one ready sandbox per kind (MLJUDGE_WARM_SIZE=1): the pool's cap then holds more kinds
+    assert len(its_containers()) == 1
     end = time.monotonic() + 120
     while time.monotonic() < end and protocol.socket_path().exists():
         time.sleep(0.5)

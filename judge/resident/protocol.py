@@ -15,8 +15,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the judge package
 ENV_PREFIXES = ("MLJUDGE_", "JUDGE_", "DOCKER_")
-# set per command by the CLI, or about the resident judge itself: they do not change a verdict
-ENV_IGNORED = frozenset({"MLJUDGE_WARM", "MLJUDGE_RESIDENT", "MLJUDGE_RESIDENT_IDLE", "JUDGE_TOKEN"})
+# set per command by the CLI, about the resident judge itself, or how many warm sandboxes wait:
+# they do not change a verdict
+ENV_IGNORED = frozenset({"MLJUDGE_WARM", "MLJUDGE_RESIDENT", "MLJUDGE_RESIDENT_IDLE", "JUDGE_TOKEN",
+                         "MLJUDGE_WARM_SIZE", "MLJUDGE_WARM_TOTAL"})
 HEADER = struct.Struct("!I")
 
 

@@ -21,6 +21,9 @@ class Resident:
         from ..sandbox import get_backend
         from ..store import Store
 
+        # one command at a time, many problems over its life: one ready sandbox per kind, so the
+        # pool's cap (2 x CPUs idle sandboxes) holds that many kinds, not two of two
+        os.environ.setdefault("MLJUDGE_WARM_SIZE", "1")
         self.backend = get_backend("docker", warm="1")  # its own pool, refilled while it waits
         self.store = Store()
         self.code = protocol.code_digest()
@@ -108,6 +111,24 @@ class _Server(socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
 
 
+def _sweep() -> None:
+    """Remove warm sandboxes that ended by themselves (idle limit): until then the pool counts
+    them as waiting, and a long-lived judge would stop warming other kinds of job."""
+    from ..sandbox import warm
+    from ..sandbox.docker import engine_client
+
+    try:
+        client = engine_client(timeout=60)
+    except Exception:
+        return
+    try:
+        warm.sweep(client)
+    except Exception:
+        pass
+    finally:
+        client.close()
+
+
 def serve(idle: float, ready=None) -> int:
     """Run until idle for ``idle`` seconds, asked to stop, or SIGTERM. Exit 0; 1 when another
     resident judge already holds this JUDGE_HOME."""
@@ -133,11 +154,16 @@ def serve(idle: float, ready=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
 
     def watch():
+        swept = time.monotonic()
         while True:
             time.sleep(min(5.0, max(0.5, idle / 10)))
             if resident.idle_for() >= idle:
                 server.shutdown()
                 return
+            if time.monotonic() - swept >= 60:
+                swept = time.monotonic()
+                _sweep()
+
 
     threading.Thread(target=watch, name="mljudge-resident-idle", daemon=True).start()
     if ready is not None:
