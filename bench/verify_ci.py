@@ -73,7 +73,7 @@ def main() -> int:
         warm.close_all()
     n = len(ids)
     print(f"{'total (' + str(n) + ' problems)':28} {total_full:8.1f} {total_lock:10.1f} {total_lock / total_full:6.2f}")
-    print(f"{'x3 (' + str(3 * n) + ' problems)':28} {3 * total_full:8.1f} {3 * total_lock:10.1f}"
+    print(f"{'x3 (' + str(3 * n) + ' such problems)':28} {3 * total_full:8.1f} {3 * total_lock:10.1f}"
           f"   minutes: {3 * total_full / 60:.1f} full, {3 * total_lock / 60:.1f} with locks")
     return 0
 
