@@ -164,7 +164,6 @@ def serve(idle: float, ready=None) -> int:
                 swept = time.monotonic()
                 _sweep()
 
-
     threading.Thread(target=watch, name="mljudge-resident-idle", daemon=True).start()
     if ready is not None:
         ready()
