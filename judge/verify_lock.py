@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .mutants.lock import full_digest
-from .problem import Problem
+from .problem import Problem, _files_under  # the files Problem.digest hashes, __pycache__ left out
 
 LOCK_NAME = "verify.lock"
 PACKAGE = Path(__file__).resolve().parent
@@ -29,11 +29,9 @@ JUDGING_CODE = ("harness", "sandbox", "integrity", "astsafe.py", "compare.py", "
 
 
 def _update(h, base: Path, rel_to: Path) -> None:
-    paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-    for path in paths:
-        if "__pycache__" in path.parts or path.suffix == ".pyc":
-            continue
-        h.update(str(path.resolve().relative_to(rel_to)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(_files_under(base)):
+        if path.suffix != ".pyc":
+            h.update(str(path.resolve().relative_to(rel_to)).encode() + b"\0" + path.read_bytes() + b"\0")
 
 
 def digest(problem: Problem) -> str:

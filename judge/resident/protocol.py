@@ -1,6 +1,7 @@
 """What `judge submit` and the resident judge say to each other: one request, one answer,
-each a length-prefixed JSON document on a Unix socket. Standard library only: the
-command imports this before it knows whether it will judge by itself."""
+each a length-prefixed JSON document on a Unix socket. Standard library only (and
+judge.secret for JUDGE_HOME): the command imports this before it knows whether it will
+judge by itself."""
 from __future__ import annotations
 
 import fcntl
@@ -13,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..secret import judge_home  # light: the standard library and judge.errors
+
 PACKAGE = Path(__file__).resolve().parent.parent  # the judge package
 ENV_PREFIXES = ("MLJUDGE_", "JUDGE_", "DOCKER_")
 # set per command by the CLI, about the resident judge itself, or how many warm sandboxes wait:
@@ -23,9 +26,8 @@ HEADER = struct.Struct("!I")
 
 
 def run_dir() -> Path:
-    """``JUDGE_HOME/run`` (JUDGE_HOME as judge.secret.judge_home reads it)."""
-    home = os.environ.get("JUDGE_HOME")
-    return (Path(home) if home else Path.home() / ".local" / "share" / "mljudge") / "run"
+    """``JUDGE_HOME/run``."""
+    return judge_home() / "run"
 
 
 def socket_path() -> Path:
