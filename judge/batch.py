@@ -182,7 +182,7 @@ def run(problem_id: str, folder: str | Path, out: str | Path | None = None, jobs
     console = console or Console(stderr=True)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[last]}"))
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False, refresh_per_second=2) as progress:
         task = progress.add_task(f"judging {prob.id}", total=len(rows), completed=len(rows) - len(todo),
                                  last=f"{len(rows) - len(todo)} already judged" if len(todo) < len(rows) else "")
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="judge") as pool:

@@ -53,6 +53,16 @@ class Fingerprint:
     name: str
     tokens: list[Token]
     prints: dict[int, list[int]]  # hash -> token positions where a selected k-gram starts
+    spans: dict[int, frozenset[tuple[str, int]]] = field(default_factory=dict, repr=False, compare=False)
+
+    def lines_of(self, h: int, k: int) -> frozenset[tuple[str, int]]:
+        """(file, line) of every token in this fingerprint's k-grams of hash ``h`` (kept: a
+        submission is compared with every other one)."""
+        got = self.spans.get(h)
+        if got is None:
+            got = self.spans[h] = frozenset((t.file, t.line) for pos in self.prints[h]
+                                            for t in self.tokens[pos:pos + k])
+        return got
 
     @property
     def size(self) -> int:
@@ -242,9 +252,8 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
 def _lines(fp: Fingerprint, hashes: set[int], k: int) -> dict[str, list[int]]:
     lines: dict[str, set[int]] = {}
     for h in hashes:
-        for pos in fp.prints[h]:
-            for t in fp.tokens[pos:pos + k]:
-                lines.setdefault(t.file, set()).add(t.line)
+        for file, line in fp.lines_of(h, k):
+            lines.setdefault(file, set()).add(line)
     return {f: sorted(v) for f, v in lines.items()}
 
 

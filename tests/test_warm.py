@@ -238,3 +238,44 @@ def test_a_warm_sandbox_preloads_the_optional_modules_the_last_run_of_its_kind_i
     assert cold.run(job).error is None
     warm.slots.learn(warm.spec_of(hot._prepare(job)), job.out_dir)
     assert run("fifth", NO_DYNAMO, False) == ""
+
+
+def test_a_full_pool_makes_room_for_a_new_kind_and_does_not_count_expired_sandboxes(warm_dir, backends, tmp_path,
+                                                                                     monkeypatch):
+    """A judge that lives long (a server, the resident judge) keeps warming the kinds of job that
+    come: a sandbox about to end by its idle timer is not counted as ready and is removed, and at
+    the pool's cap a kind with none ready takes the place of the kind used less lately."""
+    import time
+
+    cold, hot, _ = backends
+    client = dsb.engine_client()
+    monkeypatch.setenv("MLJUDGE_WARM_TOTAL", "1")
+    monkeypatch.setenv("MLJUDGE_WARM_SIZE", "1")
+    pool = warm.WarmPool(hot)
+    pool.stop.set()
+    a_job = _toy_job(tmp_path, "kind-a", "def test_x():\n    pass\n")
+    b_job = _toy_job(tmp_path, "kind-b", "def test_x():\n    pass\n")
+    b_job.limits = Limits(wall_seconds=60, memory_mb=640)
+    key_a, key_b = (warm.spec_of(hot._prepare(j))["key"] for j in (a_job, b_job))
+    assert key_a != key_b
+    try:
+        old = pool.prewarm(a_job)
+        assert warm.slots.count(key_a) == (1, 0)
+        (old / "out" / ".ready").write_text(str(time.time() - warm.slots.IDLE_SECONDS + 30))
+        assert warm.slots.count(key_a) == (0, 0)  # ends within the minute: not ready
+        assert warm.slots.reap(client, key_a) == 1 and not old.exists()
+        assert not _labelled(client, key_a)
+
+        kept = pool.prewarm(a_job)
+        pool.stop.clear()
+        assert pool.run(hot._prepare(b_job)) is None  # none of kind b: the caller runs it cold
+        end = time.monotonic() + 120
+        while time.monotonic() < end and warm.slots.count(key_b) != (1, 0):
+            time.sleep(0.5)
+        assert warm.slots.count(key_b) == (1, 0)
+        assert not kept.exists() and warm.slots.count(key_a) == (0, 0)  # a's place went to b
+        time.sleep(3)  # and b's is not taken back for a, used less lately
+        assert warm.slots.count(key_b) == (1, 0) and warm.slots.count(key_a) == (0, 0)
+    finally:
+        pool.close()
+    assert not _labelled(client, key_b)  # (kind b is this test's alone: other pools here share the owner label)

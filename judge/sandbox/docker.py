@@ -65,6 +65,17 @@ def engine_hint() -> str:
             "`bash .ci/install-docker.sh`), or judge with `--backend local`")
 
 
+def docker_client(timeout: float | None, version: str):
+    """A docker SDK client; on the local socket it skips requests' proxy and .netrc lookups
+    (made on every request otherwise: judge CPU taken from the sandboxes)."""
+    import docker
+
+    client = docker.from_env(timeout=timeout, version=version)
+    if client.api.base_url.startswith("http+docker://"):
+        client.api.trust_env = False
+    return client
+
+
 def engine_client(timeout: float = ENGINE_TIMEOUT):
     """A docker SDK client that answered a ping; raises EngineUnavailable quickly."""
     global _api_version
@@ -73,7 +84,7 @@ def engine_client(timeout: float = ENGINE_TIMEOUT):
     except ImportError:  # pragma: no cover - docker is a dependency
         raise EngineUnavailable("the `docker` Python package is missing: pip install docker") from None
     try:
-        client = docker.from_env(timeout=timeout, version=_api_version or "auto")
+        client = docker_client(timeout, _api_version or "auto")
         client.ping()
         _api_version = client.api.api_version
         return client
@@ -293,8 +304,8 @@ class DockerBackend(Backend):
         try:
             client = engine_client(timeout=30)
             # The output stream may stay silent for longer than any HTTP timeout.
-            stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
-            wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
+            stream_client = docker_client(None, client.api.api_version).api
+            wait_client = docker_client(None, client.api.api_version).api
         except EngineUnavailable as exc:
             return failed(str(exc))
 

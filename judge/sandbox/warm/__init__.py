@@ -33,7 +33,10 @@ holds the new container's memory limit on top of the running jobs' limits.
 (``judge submit``: one command, one job) nothing refills in the process; at
 exit a detached ``python -m judge.sandbox.warm refill`` removes the used
 container and leaves one ready container per key for the next command. Idle
-containers end themselves after ``MLJUDGE_WARM_IDLE`` seconds (default 900).
+containers end themselves after ``MLJUDGE_WARM_IDLE`` seconds (default 900); one
+within a minute of that end is not counted as ready and the refill removes it.
+At the cap over all keys, a key with none ready takes the place of the oldest
+ready container of a key used less lately (``evict_oldest``).
 
 Switches: ``MLJUDGE_COLD=1`` (or ``--cold``) turns warm runs off;
 ``MLJUDGE_WARM_SIZE`` caps ready containers per key (default CPUs / the job's CPUs),

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from ..base import RunResult
@@ -25,8 +26,10 @@ from .slots import (
     count,
     create,
     discard,
+    evict_oldest,
     learn,
     mem_available,
+    reap,
     spec_of,
     wait_ready,
 )
@@ -38,6 +41,7 @@ class WarmPool:
         self.linger = linger
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.specs: dict[str, dict] = {}
+        self.used: dict[str, float] = {}  # key -> when a job of it last came (monotonic)
         self.mine: set[Path] = set()
         self.trash: list[tuple[Path, str]] = []
         self.running = 0
@@ -64,6 +68,7 @@ class WarmPool:
             return None
         with self.lock:
             self.specs.setdefault(spec["key"], spec)
+            self.used[spec["key"]] = time.monotonic()
         try:
             slot = claim(client, spec["key"])
         except Exception:
@@ -103,7 +108,7 @@ class WarmPool:
     def _hand_over(self, client, slot: Slot, prep, spec) -> RunResult:
         import docker
 
-        from ..docker import _failer, _OutputReader, _short, sanitize_out_dir
+        from ..docker import _failer, _OutputReader, _short, docker_client, sanitize_out_dir
 
         failed = _failer(self.backend, prep.out_dir, prep.t_start)
         details = {"image": self.backend.image, "container": slot.path.name, "container_id": slot.cid,
@@ -124,8 +129,8 @@ class WarmPool:
                 client.api.update_container(slot.cid, cpu_shares=NORMAL_SHARES)
             except docker.errors.APIError as exc:  # it runs, at a lower weight only when CPUs are contended
                 details["cpu_shares_error"] = _short(exc)
-            stream_client = docker.from_env(timeout=None, version=client.api.api_version).api
-            wait_client = docker.from_env(timeout=None, version=client.api.api_version).api
+            stream_client = docker_client(None, client.api.api_version).api
+            wait_client = docker_client(None, client.api.api_version).api
             try:
                 sock = stream_client.attach(slot.cid, stdout=True, stderr=True, stream=True, logs=True, demux=True)
                 reader.start(sock)
@@ -171,6 +176,11 @@ class WarmPool:
         """Idle containers over all keys (a server with many problems keeps the recent ones warm)."""
         return int(os.environ.get("MLJUDGE_WARM_TOTAL") or 2 * (os.cpu_count() or 1))
 
+    def _by_recent_use(self) -> list[tuple[str, dict]]:
+        """The kinds this pool serves, the one whose job came last first."""
+        with self.lock:
+            return sorted(self.specs.items(), key=lambda kv: -self.used.get(kv[0], 0.0))
+
     def _may_warm(self, spec: dict) -> bool:
         with self.lock:
             running = self.running
@@ -209,14 +219,23 @@ class WarmPool:
         while not self.stop.is_set():
             self._empty_trash(client)
             made = False
+            for key in list(self.specs):
+                reap(client, key)
             counts = {key: count(key) for key in list(self.specs)}
             idle = sum(r + w for r, w in counts.values())
-            for key, spec in list(self.specs.items()):
+            order = self._by_recent_use()
+            for i, (key, spec) in enumerate(order):
                 if self.stop.is_set():
                     break
                 ready, warming = counts.get(key, (0, 0))
-                if warming or ready >= self.target(spec) or idle >= self.cap() or not self._may_warm(spec):
+                if warming or ready >= self.target(spec) or not self._may_warm(spec):
                     continue
+                if idle >= self.cap():
+                    # Full: a kind with none ready takes the place of one of a kind used less lately.
+                    older = [k for k, _ in order[i + 1:] if self.used.get(k, 0.0) < self.used.get(key, 0.0)]
+                    if ready or not evict_oldest(client, older):
+                        continue
+                    idle -= 1
                 try:
                     entry = create(client, spec, self.owner)
                 except Exception:

@@ -106,17 +106,47 @@ def _claim(entry: Path) -> bool:
         return False
 
 
+def _expired(ready: float, now: float) -> bool:
+    """A ready container that ends by itself within a minute (its waiter's idle timer)."""
+    return now - ready > IDLE_SECONDS - 60
+
+
 def count(key: str) -> tuple[int, int]:
-    """(ready, warming) unclaimed containers of a key, any process's."""
+    """(ready, warming) unclaimed containers of a key, any process's; expired ones are not ready."""
     ready = warming = 0
+    now = time.time()
     for e in _entries(key):
         if (e / "claimed").exists() or not (e / "cid").exists():
             continue
-        if _ready_at(e) is not None:
-            ready += 1
-        else:
+        at = _ready_at(e)
+        if at is None:
             warming += 1
+        elif not _expired(at, now):
+            ready += 1
     return ready, warming
+
+
+def reap(client, key: str) -> int:
+    """Remove the expired unclaimed containers of a key; how many."""
+    now, n = time.time(), 0
+    for e in _entries(key):
+        at = _ready_at(e)
+        if at is not None and _expired(at, now) and not (e / "claimed").exists() and _claim(e):
+            discard(client, e)
+            n += 1
+    return n
+
+
+def evict_oldest(client, keys) -> bool:
+    """Remove the ready container that has waited longest among ``keys`` (the pool is full and
+    another kind of job needs a place); False if there is none to take."""
+    found = sorted((at, e) for key in keys for e in _entries(key)
+                   if (at := _ready_at(e)) is not None and not (e / "claimed").exists())
+    for _, e in found:
+        if _claim(e):
+            discard(client, e)
+            return True
+    return False
 
 
 def _hint_path(key: str) -> Path:
@@ -226,7 +256,7 @@ def claim(client, key: str) -> Slot | None:
             continue
         if not _claim(entry):
             continue
-        if now - ready > IDLE_SECONDS - 60:  # about to end by itself
+        if _expired(ready, now):
             discard(client, entry, cid)
             continue
         try:
