@@ -3,17 +3,19 @@
 The inbox is a problem's sample submissions (default transformer's), one entry each.
 Every run judges all of them afresh (its own JUDGE_HOME and --out, so nothing is
 reused) on one seed, with the reference records already cached (copied in), with the
-docker backend; warm (the default) and cold (--cold) sandboxes. One run each:
+docker backend; warm (the default) and cold (--cold) sandboxes. One run of the script
+makes ``--repeat`` rounds (default 3), each running every mode and -j once, interleaved,
+so a slow spell of a shared VM falls on all of them alike:
 
-    python bench/throughput.py [PROBLEM] [--modes warm,cold] [--jobs 1,2]
+    python bench/throughput.py [PROBLEM] [--modes warm,cold] [--jobs 1,2] [--repeat 3]
 
-Prints seconds, submissions per minute and the ratio -j 2 / -j 1 per mode, warm/cold
-at each -j, and what the judge itself costs: the `judge batch` process's CPU seconds and
-the engine's (dockerd, containerd, shims: container create/start/remove) per submission
-(the engine's figure counts every session's containers on a shared machine), and the machine's
-own ceiling: the same pure-Python work in 2 processes against 1, measured before and after
-(on this VM it ranges 1.8-2.3 from run to run). Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores.
-Run it on a quiet machine.
+Prints, per run, seconds, submissions per minute, the ratio to -j 1 of the same round, and
+what the judge itself costs: the `judge batch` process's CPU seconds and the engine's
+(dockerd, containerd, shims: container create/start/remove) per submission (the engine's
+figure counts every session's containers on a shared machine). Then the medians: the ratio
+-j 2 / -j 1 per mode, warm/cold at each -j, and the machine's own ceiling: pure-Python work
+for a fixed time in 2 processes against 1, measured before each round and at the end.
+Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
 """
 from __future__ import annotations
 
@@ -47,15 +49,19 @@ def inbox(problem_id: str, dest: Path) -> int:
     return n
 
 
-def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, work: Path, cold: bool) -> float:
-    home = work / f"home-{'cold' if cold else 'warm'}-{jobs}"
+def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, work: Path, cold: bool,
+              tag: str = "") -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds of the `judge batch` process, the engine's CPU seconds, judgings
+    run warm) of one run."""
+    label = f"{'cold' if cold else 'warm'}-{jobs}-{tag}"
+    home = work / f"home-{label}"
     shutil.copytree(cache, home / "cache")
     env = {**os.environ, "JUDGE_HOME": str(home), "PYTHONPATH": str(REPO), "JUDGE_ROOT": str(REPO),
            "MLJUDGE_WARM_DIR": str(work / "warm")}
     env.pop("MLJUDGE_WARM", None)
     env.pop("MLJUDGE_COLD", None)
     cmd = [sys.executable, "-m", "judge.cli", "batch", problem_id, str(box), "-j", str(jobs), "--seed", str(seed),
-           "--backend", "docker", "--out", str(work / f"out-{'cold' if cold else 'warm'}-{jobs}")]
+           "--backend", "docker", "--out", str(work / f"out-{label}")]
     if cold:
         cmd.append("--cold")
     engine0 = engine_cpu()
@@ -67,31 +73,41 @@ def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, wor
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
             raise SystemExit(f"batch -j {jobs} failed: {err.read().decode(errors='replace')[-1500:]}")
-    return took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0
+    return took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0, warm_runs(home)
 
 
-def _burn(n: int) -> int:
-    x = 0
-    for i in range(n):
-        x += i * i
-    return x
+def warm_runs(home: Path) -> int:
+    """How many of a run's judgings ran in a warm sandbox (from the results it stored)."""
+    import json
+    import sqlite3
+
+    con = sqlite3.connect(home / "judge.db")
+    try:
+        docs = [json.loads(d) for (d,) in con.execute("select document from results")]
+    finally:
+        con.close()
+    return sum(bool(((d.get("run") or {}).get("details") or {}).get("warm")) for d in docs)
 
 
-def machine_ratio(n: int = 20_000_000, repeat: int = 3) -> list[float]:
-    """What 2 processes get over 1 on this machine with no judge at all: the same pure-Python
-    work twice, one after the other and side by side (the ceiling of any -j 2 / -j 1 here)."""
+def _spin(seconds: float) -> int:
+    """Pure-Python work for a fixed time; returns how much was done."""
+    end, done = time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        for _ in range(10_000):
+            pass
+        done += 1
+    return done
+
+
+def machine_ratio(seconds: float = 3.0) -> float:
+    """What 2 processes get over 1 on this machine with no judge at all: pure-Python work for a
+    fixed time in one process, then in two side by side (the ceiling of any -j 2 / -j 1 here)."""
     import multiprocessing as mp
 
-    out = []
     with mp.Pool(2) as pool:
-        for _ in range(repeat):
-            t = time.perf_counter()
-            _burn(n), _burn(n)
-            serial = time.perf_counter() - t
-            t = time.perf_counter()
-            pool.map(_burn, [n, n])
-            out.append(serial / (time.perf_counter() - t))
-    return out
+        one = pool.apply(_spin, (seconds,))
+        two = sum(pool.map(_spin, [seconds, seconds], chunksize=1))
+    return two / one
 
 
 def engine_cpu() -> float:
@@ -112,11 +128,17 @@ def engine_cpu() -> float:
     return total
 
 
+def median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return (xs[len(xs) // 2] + xs[(len(xs) - 1) // 2]) / 2
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("problem", nargs="?", default="transformer")
     ap.add_argument("--modes", default="warm,cold")
     ap.add_argument("--jobs", default="1,2")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each runs every mode and -j once, interleaved")
     ns = ap.parse_args()
 
     from judge import problem as problems
@@ -133,26 +155,37 @@ def main() -> int:
     n = inbox(ns.problem, box)
     jobs = [int(j) for j in ns.jobs.split(",")]
     modes = ns.modes.split(",")
-    print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}")
-    before = machine_ratio()
-    print(f"{'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9} "
-          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17}")
-    rate: dict = {}
+    print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}, {ns.repeat} rounds")
+    print(f"{'round':>5} {'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9} "
+          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17} {'run warm':>9}")
+    secs: dict = {}
+    ceiling: list[float] = []
     try:
+        for r in range(1, ns.repeat + 1):
+            ceiling.append(machine_ratio())
+            for mode in modes:
+                for j in jobs:
+                    took, judge_cpu, engine, hits = run_batch(ns.problem, box, j, seed, work / "home-ref" / "cache",
+                                                        work, cold=mode == "cold", tag=str(r))
+                    secs.setdefault((mode, j), []).append(took)
+                    print(f"{r:>5} {mode:6} {j:>3} {took:9.1f} {n / took * 60:9.2f} "
+                          f"{secs[mode, jobs[0]][-1] / took:9.2f} {judge_cpu / n:16.2f} {engine / n:17.2f} "
+                          f"{hits:>5}/{n}", flush=True)
+        ceiling.append(machine_ratio())
+        print(f"\nmedian of {ns.repeat} rounds:")
         for mode in modes:
+            base = median(secs[mode, jobs[0]])
             for j in jobs:
-                secs, judge_cpu, engine = run_batch(ns.problem, box, j, seed, work / "home-ref" / "cache", work,
-                                                    cold=mode == "cold")
-                rate[mode, j] = n / secs * 60
-                base = rate.get((mode, jobs[0]))
-                print(f"{mode:6} {j:>3} {secs:9.1f} {rate[mode, j]:9.2f} {rate[mode, j] / base:9.2f} "
-                      f"{judge_cpu / n:16.2f} {engine / n:17.2f}", flush=True)
-        after = machine_ratio()
-        print(f"machine ceiling (pure CPU work, 2 processes over 1, before and after): "
-              f"{' '.join(f'{r:.2f}' for r in before + after)}; median {sorted(before + after)[len(before + after) // 2]:.2f}")
+                rounds = [a / b for a, b in zip(secs[mode, jobs[0]], secs[mode, j])]
+                print(f"  {mode:6} -j {j}: {median(secs[mode, j]):6.1f} s, {n / median(secs[mode, j]) * 60:6.2f} "
+                      f"subs/min, {base / median(secs[mode, j]):.2f}x -j {jobs[0]} "
+                      f"(rounds {' '.join(f'{x:.2f}' for x in rounds)})")
+        print(f"  machine ceiling (pure CPU work, 2 processes over 1, each round and at the end): "
+              f"{' '.join(f'{x:.2f}' for x in ceiling)}; median {median(ceiling):.2f}")
         for j in jobs:
-            if ("warm", j) in rate and ("cold", j) in rate:
-                print(f"warm/cold at -j {j}: {rate['warm', j] / rate['cold', j]:.2f}x submissions per minute")
+            if ("warm", j) in secs and ("cold", j) in secs:
+                print(f"  warm/cold at -j {j}: {median(secs['cold', j]) / median(secs['warm', j]):.2f}x "
+                      f"submissions per minute")
     finally:
         subprocess.run([sys.executable, "-m", "judge.sandbox.warm", "sweep", "--all"],
                        env={**os.environ, "PYTHONPATH": str(REPO), "MLJUDGE_WARM_DIR": str(work / "warm")},
