@@ -12,7 +12,10 @@ so a slow spell of a shared VM falls on all of them alike:
 Prints, per run, seconds, submissions per minute, the ratio to -j 1 of the same round, and
 what the judge itself costs: the `judge batch` process's CPU seconds and the engine's
 (dockerd, containerd, shims: container create/start/remove) per submission (the engine's
-figure counts every session's containers on a shared machine). Then the medians: the ratio
+figure counts every session's containers on a shared machine), how many judgings ran warm,
+and the time each submission held a -j slot outside its sandbox run (-j x seconds, less
+the runs' own wall time, per submission: intake, container start and removal, reading,
+comparing, storing). Then the medians: the ratio
 -j 2 / -j 1 per mode, warm/cold at each -j, and the machine's own ceiling: pure-Python work
 for a fixed time in 2 processes against 1, measured before each round and at the end.
 Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
@@ -50,9 +53,9 @@ def inbox(problem_id: str, dest: Path) -> int:
 
 
 def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, work: Path, cold: bool,
-              tag: str = "") -> tuple[float, float, float, int]:
+              tag: str = "") -> tuple[float, float, float, int, float]:
     """(wall seconds, CPU seconds of the `judge batch` process, the engine's CPU seconds, judgings
-    run warm) of one run."""
+    run warm, seconds inside sandboxes) of one run."""
     label = f"{'cold' if cold else 'warm'}-{jobs}-{tag}"
     home = work / f"home-{label}"
     shutil.copytree(cache, home / "cache")
@@ -73,20 +76,22 @@ def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, wor
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
             raise SystemExit(f"batch -j {jobs} failed: {err.read().decode(errors='replace')[-1500:]}")
-    return took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0, warm_runs(home)
+    return (took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0, *run_stats(home))
 
 
-def warm_runs(home: Path) -> int:
-    """How many of a run's judgings ran in a warm sandbox (from the results it stored)."""
+def run_stats(home: Path) -> tuple[int, float]:
+    """(judgings run in a warm sandbox, total seconds inside sandboxes) of a run, from the results
+    it stored."""
     import json
     import sqlite3
 
     con = sqlite3.connect(home / "judge.db")
     try:
-        docs = [json.loads(d) for (d,) in con.execute("select document from results")]
+        runs = [(json.loads(d).get("run") or {}) for (d,) in con.execute("select document from results")]
     finally:
         con.close()
-    return sum(bool(((d.get("run") or {}).get("details") or {}).get("warm")) for d in docs)
+    return (sum(bool((r.get("details") or {}).get("warm")) for r in runs),
+            sum(float(r.get("wall_seconds") or 0.0) for r in runs))
 
 
 def _spin(seconds: float) -> int:
@@ -157,7 +162,7 @@ def main() -> int:
     modes = ns.modes.split(",")
     print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}, {ns.repeat} rounds")
     print(f"{'round':>5} {'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9} "
-          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17} {'run warm':>9}")
+          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17} {'run warm':>9} {'outside s/sub':>14}")
     secs: dict = {}
     ceiling: list[float] = []
     try:
@@ -165,12 +170,12 @@ def main() -> int:
             ceiling.append(machine_ratio())
             for mode in modes:
                 for j in jobs:
-                    took, judge_cpu, engine, hits = run_batch(ns.problem, box, j, seed, work / "home-ref" / "cache",
-                                                        work, cold=mode == "cold", tag=str(r))
+                    took, judge_cpu, engine, hits, inside = run_batch(
+                        ns.problem, box, j, seed, work / "home-ref" / "cache", work, cold=mode == "cold", tag=str(r))
                     secs.setdefault((mode, j), []).append(took)
                     print(f"{r:>5} {mode:6} {j:>3} {took:9.1f} {n / took * 60:9.2f} "
                           f"{secs[mode, jobs[0]][-1] / took:9.2f} {judge_cpu / n:16.2f} {engine / n:17.2f} "
-                          f"{hits:>5}/{n}", flush=True)
+                          f"{hits:>5}/{n} {(j * took - inside) / n:14.2f}", flush=True)
         ceiling.append(machine_ratio())
         print(f"\nmedian of {ns.repeat} rounds:")
         for mode in modes:
