@@ -53,15 +53,16 @@ class Fingerprint:
     name: str
     tokens: list[Token]
     prints: dict[int, list[int]]  # hash -> token positions where a selected k-gram starts
-    spans: dict[int, frozenset[tuple[str, int]]] = field(default_factory=dict, repr=False, compare=False)
+    spans: dict[tuple[int, int], frozenset[tuple[str, int]]] = field(default_factory=dict, repr=False,
+                                                                      compare=False)
 
     def lines_of(self, h: int, k: int) -> frozenset[tuple[str, int]]:
         """(file, line) of every token in this fingerprint's k-grams of hash ``h`` (kept: a
         submission is compared with every other one)."""
-        got = self.spans.get(h)
+        got = self.spans.get((h, k))
         if got is None:
-            got = self.spans[h] = frozenset((t.file, t.line) for pos in self.prints[h]
-                                            for t in self.tokens[pos:pos + k])
+            got = self.spans[h, k] = frozenset((t.file, t.line) for pos in self.prints[h]
+                                               for t in self.tokens[pos:pos + k])
         return got
 
     @property
