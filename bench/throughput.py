@@ -15,9 +15,9 @@ what the judge itself costs: the `judge batch` process's CPU seconds and the eng
 figure counts every session's containers on a shared machine), how many judgings ran warm,
 and the time each submission held a -j slot outside its sandbox run (-j x seconds, less
 the runs' own wall time, per submission: intake, container start and removal, reading,
-comparing, storing). Then the medians: the ratio
--j 2 / -j 1 per mode, warm/cold at each -j, and the machine's own ceiling: pure-Python work
-for a fixed time in 2 processes against 1, measured before each round and at the end.
+comparing, storing). Then the medians and each round's figure: the ratio -j 2 / -j 1 per
+mode, warm/cold at each -j, and the machine's own ceiling: pure-Python work for a fixed time
+in 2 processes against 1, measured before each round and at the end.
 Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
 """
 from __future__ import annotations
@@ -189,8 +189,9 @@ def main() -> int:
               f"{' '.join(f'{x:.2f}' for x in ceiling)}; median {median(ceiling):.2f}")
         for j in jobs:
             if ("warm", j) in secs and ("cold", j) in secs:
+                rounds = [c / w for c, w in zip(secs["cold", j], secs["warm", j])]
                 print(f"  warm/cold at -j {j}: {median(secs['cold', j]) / median(secs['warm', j]):.2f}x "
-                      f"submissions per minute")
+                      f"submissions per minute (rounds {' '.join(f'{x:.2f}' for x in rounds)})")
     finally:
         subprocess.run([sys.executable, "-m", "judge.sandbox.warm", "sweep", "--all"],
                        env={**os.environ, "PYTHONPATH": str(REPO), "MLJUDGE_WARM_DIR": str(work / "warm")},
