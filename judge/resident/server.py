@@ -21,8 +21,8 @@ class Resident:
         from ..sandbox import get_backend
         from ..store import Store
 
-        # one command at a time, many problems over its life: one ready sandbox per kind, so the
-        # pool's cap (2 x CPUs idle sandboxes) holds that many kinds, not two of two
+        # one command at a time, many problems over its life: one ready sandbox per kind is enough,
+        # and the pool's cap (2 x CPUs idle sandboxes) then holds that many kinds before it evicts
         os.environ.setdefault("MLJUDGE_WARM_SIZE", "1")
         self.backend = get_backend("docker", warm="1")  # its own pool, refilled while it waits
         self.store = Store()
@@ -112,8 +112,9 @@ class _Server(socketserver.ThreadingUnixStreamServer):
 
 
 def _sweep() -> None:
-    """Remove warm sandboxes that ended by themselves (idle limit): until then the pool counts
-    them as waiting, and a long-lived judge would stop warming other kinds of job."""
+    """Remove warm containers of this warm folder that ended by themselves (idle limit), of any
+    kind: the pool reaps only its own kinds' (slots.reap), and ended containers left by one-shot
+    commands would otherwise stay in `docker ps -a`."""
     from ..sandbox import warm
     from ..sandbox.docker import engine_client
 
