@@ -159,6 +159,12 @@ res["ifaces"] = sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").re
 def net():
     s = socket.socket(); s.settimeout(2); s.connect(("1.1.1.1", 53))
 res["net"] = tries(net)
+def loopback():  # what torch.distributed does: listen, then reach itself by its hostname
+    srv = socket.socket(); srv.bind(("localhost", 0)); srv.listen()
+    socket.create_connection((socket.gethostname(), srv.getsockname()[1]), timeout=2).close()
+res["loopback"] = tries(loopback)
+res["names"] = [socket.gethostname(), socket.gethostbyname("sandbox"), socket.gethostbyname("localhost")]
+res["write_hosts"] = tries(lambda: open("/etc/hosts", "a").write("1.1.1.1 evil"))
 import resource
 res["nofile"] = resource.getrlimit(resource.RLIMIT_NOFILE)
 res["core"] = resource.getrlimit(resource.RLIMIT_CORE)
@@ -188,6 +194,8 @@ def test_hardening_seen_from_inside(backend, tmp_path):
     assert res["tmp_full"] == "ENOSPC"  # tmp_mb
     assert res["ifaces"] == ["lo"]
     assert res["net"] in ("ENETUNREACH", "EHOSTUNREACH", "EPERM", "EACCES")
+    assert res["loopback"] == "ok" and res["names"] == ["sandbox", "127.0.0.1", "127.0.0.1"]
+    assert res["write_hosts"] in ("EROFS", "EACCES")
     assert res["nofile"] == [1024, 1024] and res["core"] == [0, 0]
     assert res["pid1"] in ("docker-init", "tini", "tini-static") and res["mypid"] != 1
     assert res["kill_pid1"] == "ok"  # delivered, but the pid-namespace init ignores it
@@ -222,7 +230,7 @@ def test_hardening_read_back_from_inspected_config(backend, client, tmp_path):
         (gate / "go").write_text("")
         t.join(40)
     hc, cfg = attrs["HostConfig"], attrs["Config"]
-    assert hc["NetworkMode"] == "none"
+    assert hc["NetworkMode"] == "none" and cfg["NetworkDisabled"] is True  # no libnetwork hook either
     assert hc["CapDrop"] == ["ALL"] and not hc.get("CapAdd")
     assert any(o.startswith("no-new-privileges") for o in hc["SecurityOpt"])
     assert hc["ReadonlyRootfs"] is True
@@ -245,7 +253,8 @@ def test_hardening_read_back_from_inspected_config(backend, client, tmp_path):
     mounts = {m["Destination"]: m for m in attrs["Mounts"]}
     assert mounts["/sandbox/gate"]["RW"] is False
     assert mounts["/sandbox/out"]["RW"] is True
-    assert set(mounts) == {"/sandbox/code", "/sandbox/gate", "/sandbox/out"}
+    assert set(mounts) == {"/sandbox/code", "/sandbox/gate", "/sandbox/out", "/etc/hosts"}
+    assert mounts["/etc/hosts"]["RW"] is False
     assert mounts["/sandbox/code"]["RW"] is False
     r = box["r"]
     assert r.exit_code == 0 and not r.timed_out
@@ -358,6 +367,20 @@ def test_container_removed_after_ctrl_c(backend, client, tmp_path, monkeypatch):
     monkeypatch.setattr(dsb._PeakMemory, "sample", interrupt)
     with pytest.raises(KeyboardInterrupt):
         backend.run(_job(tmp_path, "import time; time.sleep(60)", label=label))
+    assert not _by_label(client, label)
+
+
+def test_an_engine_lost_mid_run_is_an_error_not_an_exception(backend, client, tmp_path, monkeypatch):
+    """The run's details already name the image when the engine drops: the error result
+    must still be built (it once raised on the duplicate key instead)."""
+    def lost(self, *a, **k):
+        raise docker.errors.DockerException("connection aborted")
+
+    label = f"lost-{uuid.uuid4().hex}"
+    monkeypatch.setattr(docker.models.containers.Container, "start", lost)
+    r = backend.run(_job(tmp_path, "print('never')", label=label))
+    assert r.error == "the Docker engine failed during the run: connection aborted"
+    assert r.exit_code is None and r.details["image"] == backend.image
     assert not _by_label(client, label)
 
 

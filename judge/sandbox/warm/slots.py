@@ -57,7 +57,7 @@ def spec_of(prep) -> dict | None:
     if "mljudge_harness" not in job.packages:
         return None
     create = {k: v for k, v in kw.items() if k not in ("name", "labels", "command", "mounts")}
-    create["mounts"] = [dict(m) for m in prep.packages]
+    create["mounts"] = [dict(m) for m in (*prep.packages, *prep.fixed)]
     create["ulimits"] = [dict(u) for u in create["ulimits"]]
     create["log_config"] = dict(create["log_config"])
     create["command"] = [prep.places["python"], "-m", WAITER, job.runtime, "/sandbox/job.json",
