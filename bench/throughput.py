@@ -13,11 +13,14 @@ Prints, per run, seconds, submissions per minute, the ratio to -j 1 of the same 
 what the judge itself costs: the `judge batch` process's CPU seconds and the engine's
 (dockerd, containerd, shims: container create/start/remove) per submission (the engine's
 figure counts every session's containers on a shared machine), how many judgings ran warm,
-and the time each submission held a -j slot outside its sandbox run (-j x seconds, less
-the runs' own wall time, per submission: intake, container start and removal, reading,
-comparing, storing). Then the medians and each round's figure: the ratio -j 2 / -j 1 per
-mode, warm/cold at each -j, and the machine's own ceiling: pure-Python work for a fixed time
-in 2 processes against 1, measured before each round and at the end.
+and the time each submission held a -j slot outside its sandbox run (-j x seconds, less the
+runs' own wall time, per submission: intake, container start and removal, reading,
+comparing, storing), and the whole machine's CPU per submission (every process and the
+kernel, from /proc/stat: the engine's short-lived helpers count too). Then the medians and
+each round's figure: the ratio -j 2 / -j 1 per mode, warm/cold at each -j, the CPU bound (2
+x the -j 1 run's seconds over the machine CPU it used: what -j 2 would reach with both cores
+busy all the time and the same work), and the machine's own ceiling: pure-Python work for a
+fixed time in 2 processes against 1, measured before each round and at the end.
 Goal (issue 13): -j 2 / -j 1 >= 1.95 on 2 cores. Run it on a quiet machine.
 """
 from __future__ import annotations
@@ -53,9 +56,9 @@ def inbox(problem_id: str, dest: Path) -> int:
 
 
 def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, work: Path, cold: bool,
-              tag: str = "") -> tuple[float, float, float, int, float]:
-    """(wall seconds, CPU seconds of the `judge batch` process, the engine's CPU seconds, judgings
-    run warm, seconds inside sandboxes) of one run."""
+              tag: str = "") -> tuple[float, float, float, float, int, float]:
+    """(wall seconds, CPU seconds of the `judge batch` process, the engine's CPU seconds, the
+    machine's CPU seconds, judgings run warm, seconds inside sandboxes) of one run."""
     label = f"{'cold' if cold else 'warm'}-{jobs}-{tag}"
     home = work / f"home-{label}"
     shutil.copytree(cache, home / "cache")
@@ -67,7 +70,7 @@ def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, wor
            "--backend", "docker", "--out", str(work / f"out-{label}")]
     if cold:
         cmd.append("--cold")
-    engine0 = engine_cpu()
+    engine0, busy0 = engine_cpu(), busy()
     t = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -76,7 +79,7 @@ def run_batch(problem_id: str, box: Path, jobs: int, seed: int, cache: Path, wor
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
             raise SystemExit(f"batch -j {jobs} failed: {err.read().decode(errors='replace')[-1500:]}")
-    return (took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0, *run_stats(home))
+    return (took, usage.ru_utime + usage.ru_stime, engine_cpu() - engine0, busy() - busy0, *run_stats(home))
 
 
 def run_stats(home: Path) -> tuple[int, float]:
@@ -133,6 +136,12 @@ def engine_cpu() -> float:
     return total
 
 
+def busy() -> float:
+    """CPU seconds the whole machine has spent so far (user, nice, system, irq, softirq)."""
+    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+
+
 def median(xs: list[float]) -> float:
     xs = sorted(xs)
     return (xs[len(xs) // 2] + xs[(len(xs) - 1) // 2]) / 2
@@ -162,19 +171,23 @@ def main() -> int:
     modes = ns.modes.split(",")
     print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}, {ns.repeat} rounds")
     print(f"{'round':>5} {'mode':6} {'-j':>3} {'seconds':>9} {'subs/min':>9} {'vs -j ' + str(jobs[0]):>9} "
-          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17} {'run warm':>9} {'outside s/sub':>14}")
+          f"{'judge CPU s/sub':>16} {'engine CPU s/sub':>17} {'machine CPU s/sub':>18} {'run warm':>9} "
+          f"{'outside s/sub':>14}")
     secs: dict = {}
+    cpu: dict = {}
     ceiling: list[float] = []
     try:
         for r in range(1, ns.repeat + 1):
             ceiling.append(machine_ratio())
             for mode in modes:
                 for j in jobs:
-                    took, judge_cpu, engine, hits, inside = run_batch(
+                    took, judge_cpu, engine, machine, hits, inside = run_batch(
                         ns.problem, box, j, seed, work / "home-ref" / "cache", work, cold=mode == "cold", tag=str(r))
                     secs.setdefault((mode, j), []).append(took)
+                    cpu.setdefault((mode, j), []).append(machine)
                     print(f"{r:>5} {mode:6} {j:>3} {took:9.1f} {n / took * 60:9.2f} "
                           f"{secs[mode, jobs[0]][-1] / took:9.2f} {judge_cpu / n:16.2f} {engine / n:17.2f} "
+                          f"{machine / n:18.2f} "
                           f"{hits:>5}/{n} {(j * took - inside) / n:14.2f}", flush=True)
         ceiling.append(machine_ratio())
         print(f"\nmedian of {ns.repeat} rounds:")
@@ -185,6 +198,10 @@ def main() -> int:
                 print(f"  {mode:6} -j {j}: {median(secs[mode, j]):6.1f} s, {n / median(secs[mode, j]) * 60:6.2f} "
                       f"subs/min, {base / median(secs[mode, j]):.2f}x -j {jobs[0]} "
                       f"(rounds {' '.join(f'{x:.2f}' for x in rounds)})")
+        for mode in modes:
+            bound = [2 * t / c for t, c in zip(secs[mode, jobs[0]], cpu[mode, jobs[0]])]
+            print(f"  {mode:6} CPU bound on -j 2 / -j {jobs[0]} (2 x seconds / machine CPU of -j {jobs[0]}): "
+                  f"median {median(bound):.2f} (rounds {' '.join(f'{x:.2f}' for x in bound)})")
         print(f"  machine ceiling (pure CPU work, 2 processes over 1, each round and at the end): "
               f"{' '.join(f'{x:.2f}' for x in ceiling)}; median {median(ceiling):.2f}")
         for j in jobs:
