@@ -7,7 +7,7 @@ docker backend; warm (the default) and cold (--cold) sandboxes. One run of the s
 makes ``--repeat`` rounds (default 3), each running every mode and -j once, interleaved,
 so a slow spell of a shared VM falls on all of them alike:
 
-    python bench/throughput.py [PROBLEM] [--modes warm,cold] [--jobs 1,2] [--repeat 3]
+    python bench/throughput.py [PROBLEM] [--modes warm,cold] [--jobs 1,2] [--repeat 3] [--copies 1]
 
 Prints, per run, seconds, submissions per minute, the ratio to -j 1 of the same round, and
 what the judge itself costs: the `judge batch` process's CPU seconds and the engine's
@@ -38,20 +38,22 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def inbox(problem_id: str, dest: Path) -> int:
-    """Copy every sample (submissions/<id>/<verdict>/<name>) to dest/<verdict>-<name>."""
+def inbox(problem_id: str, dest: Path, copies: int = 1) -> int:
+    """Copy every sample (submissions/<id>/<verdict>/<name>) to dest/<verdict>-<name>, ``copies``
+    times (dest/<verdict>-<name>-<k>, k >= 2, for the further copies: a larger class)."""
     n = 0
-    for vdir in sorted((REPO / "submissions" / problem_id).iterdir()):
-        for s in sorted(vdir.iterdir()) if vdir.is_dir() else []:
-            if s.name.startswith("adv-"):
-                continue  # hostile samples belong to the adversarial tests
-            target = dest / f"{vdir.name}-{s.name}"
-            if s.is_dir():
-                shutil.copytree(s, target)
-                n += 1
-            elif s.suffix == ".py":
-                shutil.copy(s, target)
-                n += 1
+    for k in range(1, copies + 1):
+        tail = "" if k == 1 else f"-{k}"
+        for vdir in sorted((REPO / "submissions" / problem_id).iterdir()):
+            for s in sorted(vdir.iterdir()) if vdir.is_dir() else []:
+                if s.name.startswith("adv-"):
+                    continue  # hostile samples belong to the adversarial tests
+                if s.is_dir():
+                    shutil.copytree(s, dest / f"{vdir.name}-{s.name}{tail}")
+                    n += 1
+                elif s.suffix == ".py":
+                    shutil.copy(s, dest / f"{vdir.name}-{s.stem}{tail}.py")
+                    n += 1
     return n
 
 
@@ -153,6 +155,9 @@ def main() -> int:
     ap.add_argument("--modes", default="warm,cold")
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--repeat", type=int, default=3, help="rounds; each runs every mode and -j once, interleaved")
+    ap.add_argument("--copies", type=int, default=1,
+                    help="each sample this many times in the inbox: the batch's own start and end, and the "
+                         "last job running alone, weigh less in a larger batch")
     ns = ap.parse_args()
 
     from judge import problem as problems
@@ -166,7 +171,7 @@ def main() -> int:
     reference_output(p, seed, DockerBackend())  # cached once, copied into every run's home
     box = work / "inbox"
     box.mkdir()
-    n = inbox(ns.problem, box)
+    n = inbox(ns.problem, box, ns.copies)
     jobs = [int(j) for j in ns.jobs.split(",")]
     modes = ns.modes.split(",")
     print(f"{ns.problem}: {n} submissions, {os.cpu_count()} CPUs, seed {seed}, {ns.repeat} rounds")
