@@ -370,6 +370,21 @@ def test_container_removed_after_ctrl_c(backend, client, tmp_path, monkeypatch):
     assert not _by_label(client, label)
 
 
+def test_the_hosts_file_is_the_judges_own_and_a_planted_link_is_replaced_not_followed(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUDGE_HOME", str(tmp_path / "home"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the sandbox")
+    (tmp_path / "home" / "sandbox").mkdir(parents=True)
+    planted = tmp_path / "home" / "sandbox" / "hosts"
+    planted.symlink_to(secret)
+    path = dsb.hosts_file()
+    assert path == planted and not path.is_symlink() and path.read_text() == dsb.HOSTS
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+    assert secret.read_text() == "not for the sandbox"
+    path.chmod(0o666)  # writable by others: rewritten with the right mode
+    assert dsb.hosts_file() == path and oct(path.stat().st_mode & 0o777) == "0o644"
+
+
 def test_an_engine_lost_mid_run_is_an_error_not_an_exception(backend, client, tmp_path, monkeypatch):
     """The run's details already name the image when the engine drops: the error result
     must still be built (it once raised on the duplicate key instead)."""
