@@ -29,11 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-
-def busy() -> float:
-    """CPU seconds the whole machine has spent so far (user, nice, system, irq, softirq)."""
-    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+from throughput import busy  # noqa: E402  (bench/ is the script's folder)
 
 
 def per_container(n: int, old_network: bool) -> tuple[float, float, float]:
